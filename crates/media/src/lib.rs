@@ -1,1 +1,282 @@
-//! stub
+//! Photos: every upload is hostile until decoded.
+//!
+//! The format comes from the bytes (JPEG, PNG, WebP only), the decoder runs under limits on
+//! dimensions and memory, and what is kept is named by the SHA-256 of its content, so the same
+//! photo uploaded twice is stored once. Originals are kept as uploaded; a square thumbnail is
+//! made for cards. Decoding runs on blocking threads, a few at a time.
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use sha2::{Digest, Sha256};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// The largest file accepted.
+pub const MAX_FILE_BYTES: usize = 15 * 1024 * 1024;
+/// The largest width or height accepted: a 12-megapixel phone photo is about 4000 × 3000.
+pub const MAX_SIDE: u32 = 12_000;
+/// Decoded pixels at most (about 50 megapixels).
+pub const MAX_PIXELS: u64 = 50_000_000;
+/// Side of the square card thumbnail.
+pub const THUMB_SIDE: u32 = 320;
+
+/// Why a photo was refused; each maps to a message the uploader can act on.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PhotoError {
+    #[error("empty file")]
+    Empty,
+    #[error("file too large")]
+    TooLarge,
+    #[error("not a JPEG, PNG or WebP image")]
+    UnsupportedFormat,
+    #[error("image dimensions too large")]
+    TooManyPixels,
+    #[error("damaged or incomplete image")]
+    Corrupt,
+    #[error("could not store the photo")]
+    Storage,
+}
+
+impl PhotoError {
+    /// The message-catalogue key for this refusal.
+    pub fn key(&self) -> &'static str {
+        match self {
+            PhotoError::Empty => "err.photo.empty",
+            PhotoError::TooLarge => "err.photo.too_large",
+            PhotoError::UnsupportedFormat => "err.photo.format",
+            PhotoError::TooManyPixels => "err.photo.too_many_pixels",
+            PhotoError::Corrupt => "err.photo.corrupt",
+            PhotoError::Storage => "err.photo.storage",
+        }
+    }
+}
+
+/// A photo accepted and written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPhoto {
+    pub hash: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+}
+
+/// The sizes a photo is served in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Original,
+    Thumb,
+}
+
+impl Variant {
+    pub fn parse(s: &str) -> Option<Variant> {
+        match s {
+            "original" => Some(Variant::Original),
+            "thumb" => Some(Variant::Thumb),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Variant::Original => "original",
+            Variant::Thumb => "thumb",
+        }
+    }
+}
+
+/// Content-addressed photo files under one directory.
+#[derive(Clone, Debug)]
+pub struct MediaStore {
+    root: PathBuf,
+    permits: Arc<Semaphore>,
+}
+
+/// Identifies the format from the first bytes; the file name and declared type are ignored.
+pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(ImageFormat::Jpeg)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(ImageFormat::Png)
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(ImageFormat::WebP)
+    } else {
+        None
+    }
+}
+
+fn decode(bytes: &[u8]) -> Result<(ImageFormat, DynamicImage), PhotoError> {
+    if bytes.is_empty() {
+        return Err(PhotoError::Empty);
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(PhotoError::TooLarge);
+    }
+    let format = sniff(bytes).ok_or(PhotoError::UnsupportedFormat)?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    reader.limits(limits);
+    // Header first: a file that declares a huge canvas is refused before any pixel is decoded.
+    let (w, h) = reader.into_dimensions().map_err(|_| PhotoError::Corrupt)?;
+    if w == 0 || h == 0 {
+        return Err(PhotoError::Corrupt);
+    }
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(PhotoError::TooManyPixels);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    reader.limits(limits);
+    let refuse = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => PhotoError::TooManyPixels,
+        _ => PhotoError::Corrupt,
+    };
+    let mut decoder = reader.into_decoder().map_err(refuse)?;
+    // Phones store the picture sideways and say how to turn it in EXIF.
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(refuse)?;
+    image.apply_orientation(orientation);
+    Ok((format, image))
+}
+
+/// A square centred crop scaled to `side`.
+fn square_thumb(image: &DynamicImage, side: u32) -> DynamicImage {
+    let (w, h) = (image.width(), image.height());
+    let s = w.min(h);
+    let cropped = image.crop_imm((w - s) / 2, (h - s) / 2, s, s);
+    cropped.thumbnail(side, side)
+}
+
+impl MediaStore {
+    /// Photo files under `root`; at most `parallel` photos are decoded at once.
+    pub fn new(root: PathBuf, parallel: usize) -> MediaStore {
+        MediaStore { root, permits: Arc::new(Semaphore::new(parallel.max(1))) }
+    }
+
+    fn path(&self, hash: &str, variant: Variant) -> PathBuf {
+        let ext = match variant {
+            Variant::Original => "orig",
+            Variant::Thumb => "thumb.jpg",
+        };
+        self.root.join(&hash[..2]).join(format!("{hash}.{ext}"))
+    }
+
+    /// Validates, decodes and stores a photo and its thumbnail. Nothing is written unless the
+    /// whole photo decoded; files appear atomically (written aside, then renamed).
+    pub async fn accept(&self, bytes: Vec<u8>) -> Result<StoredPhoto, PhotoError> {
+        let _permit = self.permits.acquire().await.map_err(|_| PhotoError::Storage)?;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.accept_blocking(&bytes)).await.map_err(|_| PhotoError::Storage)?
+    }
+
+    fn accept_blocking(&self, bytes: &[u8]) -> Result<StoredPhoto, PhotoError> {
+        let (_format, image) = decode(bytes)?;
+        let hash = hex(&Sha256::digest(bytes));
+        let original = self.path(&hash, Variant::Original);
+        if !original.exists() {
+            let thumb = square_thumb(&image, THUMB_SIDE).to_rgb8();
+            let mut encoded = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, 80)
+                .encode_image(&thumb)
+                .map_err(|_| PhotoError::Storage)?;
+            write_atomic(&self.path(&hash, Variant::Thumb), &encoded)?;
+            write_atomic(&original, bytes)?;
+        }
+        Ok(StoredPhoto { hash, width: image.width(), height: image.height(), bytes: bytes.len() as u64 })
+    }
+
+    /// The bytes of a stored variant and its content type.
+    pub async fn read(&self, hash: &str, variant: Variant) -> Option<(Vec<u8>, &'static str)> {
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let bytes = tokio::fs::read(self.path(hash, variant)).await.ok()?;
+        let content_type = match variant {
+            Variant::Thumb => "image/jpeg",
+            Variant::Original => match sniff(&bytes) {
+                Some(ImageFormat::Png) => "image/png",
+                Some(ImageFormat::WebP) => "image/webp",
+                _ => "image/jpeg",
+            },
+        };
+        Some((bytes, content_type))
+    }
+
+    /// Deletes every file of a photo nothing references any more.
+    pub async fn remove(&self, hash: &str) {
+        for variant in [Variant::Original, Variant::Thumb] {
+            let _ = tokio::fs::remove_file(self.path(hash, variant)).await;
+        }
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PhotoError> {
+    let dir = path.parent().ok_or(PhotoError::Storage)?;
+    std::fs::create_dir_all(dir).map_err(|_| PhotoError::Storage)?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|_| PhotoError::Storage)?;
+    std::fs::rename(&tmp, path).map_err(|_| PhotoError::Storage)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        out
+    }
+
+    fn temp_store() -> (MediaStore, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("nongsan-media-{}-{}", std::process::id(), rand_suffix()));
+        (MediaStore::new(dir.clone(), 2), dir)
+    }
+
+    fn rand_suffix() -> u64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+    }
+
+    #[tokio::test]
+    async fn a_png_is_stored_once_with_a_square_thumbnail() {
+        let (store, dir) = temp_store();
+        let bytes = png(640, 480);
+        let first = store.accept(bytes.clone()).await.unwrap();
+        let second = store.accept(bytes).await.unwrap();
+        assert_eq!(first, second);
+        assert_eq!((first.width, first.height), (640, 480));
+        let (thumb, kind) = store.read(&first.hash, Variant::Thumb).await.unwrap();
+        assert_eq!(kind, "image/jpeg");
+        let decoded = image::load_from_memory(&thumb).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (THUMB_SIDE, THUMB_SIDE));
+        store.remove(&first.hash).await;
+        assert!(store.read(&first.hash, Variant::Original).await.is_none());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn hostile_files_are_refused_and_nothing_is_written() {
+        let (store, dir) = temp_store();
+        assert_eq!(store.accept(Vec::new()).await, Err(PhotoError::Empty));
+        assert_eq!(store.accept(b"GIF89a....".to_vec()).await, Err(PhotoError::UnsupportedFormat));
+        assert_eq!(store.accept(b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec()).await, Err(PhotoError::UnsupportedFormat));
+        let mut truncated = png(200, 200);
+        truncated.truncate(truncated.len() / 2);
+        assert_eq!(store.accept(truncated).await, Err(PhotoError::Corrupt));
+        // A PNG header that declares 50,000 × 50,000 pixels.
+        let mut bomb = png(1, 1);
+        bomb[16..20].copy_from_slice(&50_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&50_000u32.to_be_bytes());
+        let refused = store.accept(bomb).await.unwrap_err();
+        assert!(matches!(refused, PhotoError::TooManyPixels | PhotoError::Corrupt), "{refused:?}");
+        assert!(!dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none());
+    }
+}
