@@ -282,6 +282,7 @@ impl RawListing {
         let mut price = 0;
         match quantity::parse_vnd(&self.price_vnd_per_kg) {
             _ if self.price_vnd_per_kg.trim().is_empty() => errors.add("price_vnd_per_kg", "err.required"),
+            _ if self.price_vnd_per_kg.trim().starts_with('-') => errors.add("price_vnd_per_kg", "err.price.not_positive"),
             None => errors.add("price_vnd_per_kg", "err.price.not_whole"),
             Some(p) if p <= 0 => errors.add("price_vnd_per_kg", "err.price.not_positive"),
             Some(p) if p < MIN_PRICE_VND_PER_KG => errors.add("price_vnd_per_kg", "err.price.too_low"),
@@ -547,7 +548,7 @@ mod tests {
         let raw = RawListing { crop: "banana".into(), price_vnd_per_kg: "-5000".into(), ..durian() };
         let errors = raw.validate(TODAY).unwrap_err();
         assert_eq!(errors.get("crop"), Some("err.crop.unknown"));
-        assert_eq!(errors.get("price_vnd_per_kg"), Some("err.price.not_whole"));
+        assert_eq!(errors.get("price_vnd_per_kg"), Some("err.price.not_positive"));
     }
 
     #[test]

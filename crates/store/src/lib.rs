@@ -14,7 +14,7 @@ mod users;
 
 pub use catalogue::{CatalogueFilter, CatalogueHit, CataloguePage, Facet, Facets, SortOrder};
 pub use listings::{Change, Listing, NewListing, ReviewFilter};
-pub use photos::Photo;
+pub use photos::{MAX_PHOTOS_PER_LISTING, Photo};
 pub use sessions::SessionInfo;
 pub use users::{NewUser, Profile, User};
 

@@ -207,14 +207,18 @@ impl Store {
     }
 
     /// Replaces a listing's fields as `actor_id`, moving it through the lifecycle as the edit
-    /// requires, and logs every changed field with `reason`.
-    pub async fn update_listing(&self, id: i64, actor_id: i64, after: &ListingFields, reason: Option<&str>) -> Result<Listing> {
+    /// requires, and logs every changed field with `reason`. A reviewer's edit is itself a
+    /// review, so it keeps the listing where it is.
+    pub async fn update_listing(&self, id: i64, actor_id: i64, after: &ListingFields, reason: Option<&str>, by_reviewer: bool) -> Result<Listing> {
         let before = self.listing(id).await?;
         if !before.status.is_editable() {
             return Err(Event::EditContent.illegal_from(before.status).into());
         }
         let mut status = before.status;
         for event in before.fields.edit_events(after, status) {
+            if by_reviewer && event == Event::EditContent {
+                continue;
+            }
             status = status.apply(event)?;
         }
         let changes = before.fields.diff(after);

@@ -147,13 +147,13 @@ async fn edits_to_an_approved_listing_return_to_review_except_price_and_quantity
     s.transition(id, Some(f), Event::Approve, None).await.unwrap();
 
     let cheaper = RawListing { quantity: "80".into(), ..raw("Sầu riêng Ri6", "durian", "ri6", "whole", "80000") }.validate(TODAY).unwrap();
-    let after = s.update_listing(id, f, &cheaper, None).await.unwrap();
+    let after = s.update_listing(id, f, &cheaper, None, false).await.unwrap();
     assert_eq!(after.status, Status::Approved);
     assert_eq!(after.fields.price_vnd_per_kg, 80_000);
     assert_eq!(after.fields.quantity_kg, 80.0);
 
     let renamed = RawListing { quantity: "80".into(), ..raw("Sầu riêng Ri6 loại 1", "durian", "ri6", "whole", "80000") }.validate(TODAY).unwrap();
-    let after = s.update_listing(id, f, &renamed, Some("tên rõ hơn")).await.unwrap();
+    let after = s.update_listing(id, f, &renamed, Some("tên rõ hơn"), false).await.unwrap();
     assert_eq!(after.status, Status::PendingReview);
     let changes = s.changes(id).await.unwrap();
     let title = changes.iter().find(|c| c.field == "title").unwrap();

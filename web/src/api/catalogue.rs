@@ -1,0 +1,55 @@
+//! The public catalogue and the reference data its filters use.
+
+use super::listings::listing_json;
+use crate::actions;
+use crate::error::AppError;
+use crate::params::CatalogueParams;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use nongsan_domain::reference::reference;
+use serde_json::{Value, json};
+
+pub async fn search(State(state): State<AppState>, Query(params): Query<CatalogueParams>) -> Result<Json<Value>, AppError> {
+    let query = params.to_query().map_err(AppError::Invalid)?;
+    let result = state.catalogue.search(&query, actions::today()).await?;
+    let ids: Vec<i64> = result.hits.iter().map(|l| l.id).collect();
+    let covers = state.store.cover_photos(&ids).await?;
+    let hits: Vec<Value> = result
+        .hits
+        .iter()
+        .map(|l| {
+            let mut hit = listing_json(l);
+            if let Some(obj) = hit.as_object_mut() {
+                // Buyers do not see review notes.
+                obj.remove("rejection_reason");
+                obj.insert("thumb".into(), json!(covers.iter().find(|p| p.listing_id == l.id).map(|p| actions::photo_url(&p.hash, "thumb"))));
+            }
+            hit
+        })
+        .collect();
+    Ok(Json(json!({
+        "hits": hits,
+        "total": result.total,
+        "page": query.page,
+        "per_page": query.per_page,
+        "facets": result.facets,
+    })))
+}
+
+pub async fn reference_data() -> Json<Value> {
+    let data = reference();
+    let choice = |c: &nongsan_domain::reference::Choice| json!({ "key": c.key, "name_vi": c.name_vi, "name_en": c.name_en });
+    Json(json!({
+        "crops": data.crops.iter().map(|c| json!({
+            "key": c.key, "name_vi": c.name_vi, "name_en": c.name_en, "synonyms": c.synonyms,
+            "varieties": c.varieties.iter().map(choice).collect::<Vec<_>>(),
+            "forms": c.forms.iter().map(choice).collect::<Vec<_>>(),
+            "grades": c.grades.iter().map(choice).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "communes": data.places.current.iter().map(|c| json!({ "key": c.key, "name": c.name })).collect::<Vec<_>>(),
+        "legacy_communes": data.places.legacy.iter().map(|c| json!({ "key": c.key, "name": c.name, "kind": c.kind, "code": c.code, "current": c.current })).collect::<Vec<_>>(),
+        "certifications": data.certifications.iter().map(|c| json!({ "key": c.key, "name_vi": c.name_vi, "name_en": c.name_en, "stars": c.stars, "valid_months": c.valid_months })).collect::<Vec<_>>(),
+        "units": { "kg": 1, "yen": 10, "ta": 100, "tan": 1000 },
+    }))
+}

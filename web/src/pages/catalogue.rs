@@ -1,0 +1,243 @@
+//! What buyers see: the catalogue with search and filters, a listing, a farmer.
+
+use super::layout::{date, field_error, invalid, page, vnd};
+use super::manage::{listing_details, photo_strip};
+use crate::actions;
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::params::CatalogueParams;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use nongsan_domain::FieldErrors;
+use nongsan_domain::account::Role;
+use nongsan_domain::quantity::format_kg;
+use nongsan_domain::reference::reference;
+use nongsan_search::CatalogueQuery;
+use nongsan_store::{Facet, Listing, Photo};
+
+fn crop_icon(crop: &str) -> &'static str {
+    match crop {
+        "coffee" => "☕",
+        "macadamia" => "🌰",
+        "durian" => "🍈",
+        _ => "🌱",
+    }
+}
+
+fn commune_name(key: &str) -> String {
+    let places = &reference().places;
+    places.current(key).or_else(|| places.legacy(key)).map(|c| c.name.clone()).unwrap_or_else(|| key.to_owned())
+}
+
+/// A listing card: photo or crop icon, title, price, where.
+fn card(lang: Lang, l: &Listing, cover: Option<&Photo>, eager: bool) -> Markup {
+    let loading = if eager { "eager" } else { "lazy" };
+    html! {
+        a.listing-card href={ "/listings/" (l.id) } {
+            @if let Some(p) = cover {
+                img src=(actions::photo_url(&p.hash, "thumb")) width="320" height="320" loading=(loading) alt=(l.fields.title);
+            } @else {
+                div.ph aria-hidden="true" { (crop_icon(&l.fields.crop)) }
+            }
+            div.body {
+                h3 { (l.fields.title) }
+                div.price { (vnd(l.fields.price_vnd_per_kg)) "/kg" }
+                div.meta {
+                    (format_kg(l.fields.quantity_kg)) " kg"
+                    @if let Some(c) = &l.commune { " · " (commune_name(c)) }
+                }
+                div.meta { (lang.t("listing.until")) " " (date(l.fields.available_until)) }
+            }
+        }
+    }
+}
+
+fn facet_links(params: &CatalogueParams, name: &str, facets: &[Facet], label: impl Fn(&str) -> String) -> Markup {
+    html! {
+        @if facets.len() > 1 {
+            div.meta {
+                @for f in facets.iter().take(8) {
+                    @let mut p = params.clone();
+                    @let _ = match name { "crop" => p.crop = f.value.clone(), "commune" => p.commune = f.value.clone(), _ => p.certification = f.value.clone() };
+                    a.badge href={ "/?" (p.with_page(1)) } { (label(&f.value)) " (" (f.count) ")" }
+                }
+            }
+        }
+    }
+}
+
+fn filters(lang: Lang, p: &CatalogueParams, errors: &FieldErrors) -> Markup {
+    let data = reference();
+    let en = lang.is_en();
+    let open = [&p.crop, &p.variety, &p.commune, &p.certification, &p.min_price, &p.max_price, &p.sort].iter().any(|s| !s.is_empty()) || !errors.is_empty();
+    html! {
+        form method="get" action="/" role="search" {
+            div.search {
+                input #q type="search" name="q" value=(p.q) placeholder=(lang.t("catalogue.placeholder")) aria-label=(lang.t("catalogue.search")) aria-invalid=[invalid(errors, "q")];
+                button type="submit" { (lang.t("catalogue.search")) }
+            }
+            (field_error(lang, errors, "q"))
+            details.filters open[open] {
+                summary { (lang.t("catalogue.filters")) }
+                div.row {
+                    div {
+                        label for="f-crop" { (lang.t("listing.crop")) }
+                        select #f-crop name="crop" aria-invalid=[invalid(errors, "crop")] {
+                            option value="" { (lang.t("form.all")) }
+                            @for c in &data.crops { option value=(c.key) selected[p.crop == c.key] { (c.name(en)) } }
+                        }
+                    }
+                    div {
+                        label for="f-variety" { (lang.t("listing.variety")) }
+                        select #f-variety name="variety" aria-invalid=[invalid(errors, "variety")] {
+                            option value="" { (lang.t("form.all")) }
+                            @for c in &data.crops { optgroup label=(c.name(en)) {
+                                @for v in &c.varieties { option value=(v.key) selected[p.variety == v.key] { (v.name(en)) } }
+                            } }
+                        }
+                    }
+                    div {
+                        label for="f-commune" { (lang.t("profile.commune")) }
+                        select #f-commune name="commune" aria-invalid=[invalid(errors, "commune")] {
+                            option value="" { (lang.t("form.all")) }
+                            @for c in &data.places.current { option value=(c.key) selected[p.commune == c.key] { "xã " (c.name) } }
+                            optgroup label=(lang.t("profile.legacy_commune")) {
+                                @for c in &data.places.legacy { option value=(c.key) selected[p.commune == c.key] { (c.name) } }
+                            }
+                        }
+                    }
+                    div {
+                        label for="f-cert" { (lang.t("listing.certifications")) }
+                        select #f-cert name="certification" aria-invalid=[invalid(errors, "certification")] {
+                            option value="" { (lang.t("form.all")) }
+                            @for c in &data.certifications { option value=(c.key) selected[p.certification == c.key] { (c.name(en)) } }
+                        }
+                    }
+                }
+                div.row {
+                    div {
+                        label for="f-min" { (lang.t("catalogue.min_price")) }
+                        input #f-min type="text" inputmode="numeric" name="min_price" value=(p.min_price) aria-invalid=[invalid(errors, "min_price")];
+                        (field_error(lang, errors, "min_price"))
+                    }
+                    div {
+                        label for="f-max" { (lang.t("catalogue.max_price")) }
+                        input #f-max type="text" inputmode="numeric" name="max_price" value=(p.max_price) aria-invalid=[invalid(errors, "max_price")];
+                        (field_error(lang, errors, "max_price"))
+                    }
+                    div {
+                        label for="f-sort" { (lang.t("catalogue.sort")) }
+                        select #f-sort name="sort" {
+                            @for (v, k) in [("relevance", "sort.relevance"), ("price_asc", "sort.price_asc"), ("price_desc", "sort.price_desc"), ("newest", "sort.newest")] {
+                                option value=(v) selected[p.sort == v] { (lang.t(k)) }
+                            }
+                        }
+                    }
+                }
+                div.actions { button.secondary type="submit" { (lang.t("form.filter")) } a href="/" { (lang.t("catalogue.clear")) } }
+            }
+        }
+    }
+}
+
+pub async fn index(State(state): State<AppState>, ctx: Ctx, Query(params): Query<CatalogueParams>) -> Result<Response, AppError> {
+    let lang = ctx.lang;
+    let data = reference();
+    let (query, errors) = match params.to_query() {
+        Ok(q) => (q, FieldErrors::default()),
+        Err(errors) => (CatalogueQuery { page: 1, ..CatalogueQuery::default() }, errors),
+    };
+    let result = state.catalogue.search(&query, actions::today()).await?;
+    let ids: Vec<i64> = result.hits.iter().map(|l| l.id).collect();
+    let covers = state.store.cover_photos(&ids).await?;
+    let pages = (result.total as u32).div_ceil(query.per_page.max(1)).max(1);
+    let body = html! {
+        h1 { (lang.t("catalogue.title")) }
+        (filters(lang, &params, &errors))
+        p.meta role="status" { (lang.tf("catalogue.count", &[("n", &result.total.to_string())])) }
+        (facet_links(&params, "crop", &result.facets.crop, |k| data.crop(k).map(|c| c.name(lang.is_en()).to_owned()).unwrap_or_default()))
+        (facet_links(&params, "commune", &result.facets.commune, commune_name))
+        @if result.hits.is_empty() {
+            p.card { (lang.t("catalogue.empty")) }
+        } @else {
+            div.grid {
+                @for (i, l) in result.hits.iter().enumerate() {
+                    (card(lang, l, covers.iter().find(|p| p.listing_id == l.id), i < 4))
+                }
+            }
+        }
+        @if pages > 1 {
+            nav.pager aria-label=(lang.t("catalogue.pages")) {
+                @if query.page > 1 { a.button.secondary href={ "/?" (params.with_page(query.page - 1)) } { "← " (lang.t("catalogue.prev")) } } @else { span {} }
+                span { (query.page) " / " (pages) }
+                @if query.page < pages { a.button.secondary href={ "/?" (params.with_page(query.page + 1)) } { (lang.t("catalogue.next")) " →" } }
+            }
+        }
+    };
+    let mut response = page(lang, ctx.viewer.as_ref(), lang.t("catalogue.title"), &ctx.path, body).into_response();
+    if !errors.is_empty() {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        response.extensions_mut().insert(crate::error::Rendered);
+    }
+    Ok(response)
+}
+
+pub async fn listing(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let lang = ctx.lang;
+    let listing = actions::visible_listing(&state, ctx.viewer.as_ref(), id).await?;
+    let farmer = state.store.user(listing.farmer_id).await?;
+    let photos = state.store.photos_of(id).await?;
+    let data = reference();
+    let body = html! {
+        h1 { (listing.fields.title) }
+        @if !listing.status.is_public() { p.notice { (lang.t(&format!("status.{}", listing.status.as_str()))) } }
+        section.card {
+            (photo_strip(lang, &photos, None))
+            (listing_details(lang, &listing))
+        }
+        section.card {
+            h2 { (lang.t("listing.seller")) }
+            p { a href={ "/farmers/" (farmer.id) } { strong { (farmer.profile.name) } } }
+            p.meta {
+                @if !farmer.profile.village.is_empty() { (farmer.profile.village) ", " }
+                @if let Some(c) = farmer.profile.commune.as_deref().and_then(|k| data.places.current(k)) { "xã " (c.name) ", " (data.places.province) }
+                @if let Some(label) = farmer.profile.legacy_commune.as_deref().and_then(|k| data.places.legacy_label(k)) { br; "(" (lang.t("listing.formerly")) " " (label) ")" }
+            }
+            @if let Some(phone) = &farmer.phone { a.button href={ "tel:" (phone) } { (lang.t("listing.call")) " " (phone) } }
+        }
+    };
+    Ok(page(lang, ctx.viewer.as_ref(), &listing.fields.title, &ctx.path, body).into_response())
+}
+
+pub async fn farmer(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let lang = ctx.lang;
+    let farmer = state.store.user(id).await?;
+    if farmer.role != Role::Farmer {
+        return Err(AppError::NotFound);
+    }
+    let query = CatalogueQuery { farmer_id: Some(id), page: 1, per_page: 100, ..CatalogueQuery::default() };
+    let result = state.catalogue.search(&query, actions::today()).await?;
+    let ids: Vec<i64> = result.hits.iter().map(|l| l.id).collect();
+    let covers = state.store.cover_photos(&ids).await?;
+    let data = reference();
+    let en = lang.is_en();
+    let body = html! {
+        h1 { (farmer.profile.name) }
+        p.meta {
+            (lang.t(&format!("seller_kind.{}", farmer.profile.seller_kind.as_str())))
+            @if let Some(c) = farmer.profile.commune.as_deref().and_then(|k| data.places.current(k)) { " · xã " (c.name) }
+            @if let Some(label) = farmer.profile.legacy_commune.as_deref().and_then(|k| data.places.legacy_label(k)) { " (" (label) ")" }
+        }
+        p {
+            @for crop in &farmer.profile.crops { @if let Some(c) = data.crop(crop) { span.badge { (c.name(en)) } } }
+            @for cert in &farmer.profile.certifications { @if let Some(c) = data.certification(cert) { span.badge { (c.name(en)) } } }
+        }
+        h2 { (lang.t("farmer.listings")) " (" (result.total) ")" }
+        @if result.hits.is_empty() { p { (lang.t("farmer.no_listings")) } }
+        div.grid { @for l in &result.hits { (card(lang, l, covers.iter().find(|p| p.listing_id == l.id), false)) } }
+    };
+    Ok(page(lang, ctx.viewer.as_ref(), &farmer.profile.name, &ctx.path, body).into_response())
+}

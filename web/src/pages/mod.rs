@@ -1,0 +1,62 @@
+//! Server-rendered pages. Every form works without JavaScript, posts a CSRF token, and when it
+//! does not pass is shown again with what was typed and a message next to each field.
+
+mod account;
+mod catalogue;
+mod forms;
+mod helper;
+pub mod layout;
+mod manage;
+mod review;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(catalogue::index))
+        .route("/listings/{id}", get(catalogue::listing))
+        .route("/farmers/{id}", get(catalogue::farmer))
+        .route("/register", get(account::register_form).post(account::register))
+        .route("/login", get(account::login_form).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/lang/{code}", get(account::switch_language))
+        .route("/me", get(account::me))
+        .route("/manage/{farmer_id}/profile", get(account::profile_form).post(account::profile_save))
+        .route("/manage/{farmer_id}/listings", get(manage::my_listings))
+        .route("/manage/{farmer_id}/listings/new", get(manage::new_form).post(manage::create))
+        .route("/manage/listings/{id}", get(manage::show))
+        .route("/manage/listings/{id}/edit", get(manage::edit_form).post(manage::edit))
+        .route("/manage/listings/{id}/action", post(manage::action))
+        .route("/manage/listings/{id}/photos", post(manage::add_photos))
+        .route("/manage/listings/{id}/photos/{photo_id}/delete", post(manage::delete_photo))
+        .route("/helper", get(helper::index))
+        .route("/helper/farmers", post(helper::create_farmer))
+        .route("/review", get(review::queue))
+        .route("/review/{id}", get(review::show))
+        .route("/review/{id}/decision", post(review::decide))
+        .route("/review/{id}/edit", post(review::edit))
+}
+
+/// A page that did not pass validation: shown again with status 422, left as it is by the
+/// error renderer.
+pub fn invalid_page(page: axum::response::Html<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
+    response.extensions_mut().insert(crate::error::Rendered);
+    response
+}
+
+/// Form fields as name/value pairs, repeated names allowed (checkbox groups).
+#[derive(Debug, Clone, Default)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    pub fn get(&self, name: &str) -> String {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+}
