@@ -118,7 +118,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn add_user(store: &Store, role: &str, phone: &str, password: &str, name: &str, communes: &[String]) -> anyhow::Result<nongsan_store::User> {
+async fn add_user(
+    store: &Store,
+    role: &str,
+    phone: &str,
+    password: &str,
+    name: &str,
+    communes: &[String],
+) -> anyhow::Result<nongsan_store::User> {
     let role = Role::parse(role).with_context(|| format!("unknown role {role}: use farmer, helper, curator or admin"))?;
     let phone = Phone::parse(phone).with_context(|| format!("{phone} is not a Vietnamese mobile number"))?;
     anyhow::ensure!(password.chars().count() >= nongsan_domain::account::MIN_PASSWORD_LEN, "the password needs at least 6 characters");

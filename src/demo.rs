@@ -35,11 +35,19 @@ impl Rng {
 
 const FAMILY: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Huỳnh", "Võ"];
 const MIDDLE: &[&str] = &["Văn", "Thị", "Đức", "Minh", "Quang", "Thanh", "Ngọc", "Hữu"];
-const GIVEN: &[&str] = &["Bình", "Hùng", "Lan", "Mai", "Tuấn", "Hòa", "Phúc", "Thảo", "Dũng", "Hạnh", "Sơn", "Trang", "Lộc", "Nga", "Khánh", "Tâm"];
+const GIVEN: &[&str] =
+    &["Bình", "Hùng", "Lan", "Mai", "Tuấn", "Hòa", "Phúc", "Thảo", "Dũng", "Hạnh", "Sơn", "Trang", "Lộc", "Nga", "Khánh", "Tâm"];
 /// K'Ho names: many Di Linh farmers are K'Ho.
 const KHO: &[&str] = &["K'Brơi", "Ka Điệp", "K'Sớ", "Ka Huệ", "K'Điểu", "Ka Nhung", "K'Bình", "Ka Hiền", "K'Vinh", "Ka Thoa"];
-const COOPS: &[&str] = &["HTX Mắc ca Đinh Lạc", "HTX Cà phê Hòa Bắc", "HTX Nông nghiệp Gia Hiệp", "HTX Sầu riêng Sơn Điền", "Công ty TNHH Cà phê Di Linh Xanh"];
-const VILLAGES: &[&str] = &["Thôn 1", "Thôn 2", "Thôn 3", "Thôn 4", "Thôn 5", "Thôn Ka La", "Thôn Đồng Lạc", "Thôn Hàng Làng", "Thôn Kao Kuil", "Thôn Bờ Nơm"];
+const COOPS: &[&str] = &[
+    "HTX Mắc ca Đinh Lạc",
+    "HTX Cà phê Hòa Bắc",
+    "HTX Nông nghiệp Gia Hiệp",
+    "HTX Sầu riêng Sơn Điền",
+    "Công ty TNHH Cà phê Di Linh Xanh",
+];
+const VILLAGES: &[&str] =
+    &["Thôn 1", "Thôn 2", "Thôn 3", "Thôn 4", "Thôn 5", "Thôn Ka La", "Thôn Đồng Lạc", "Thôn Hàng Làng", "Thôn Kao Kuil", "Thôn Bờ Nơm"];
 
 /// (legacy unit, current commune) pairs used for the demo farmers.
 fn demo_places() -> Vec<(&'static str, &'static str)> {
@@ -138,7 +146,11 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
             certifications.push(RawCertification { code: "vietgap".into(), ..Default::default() });
         }
         if n % 17 == 0 {
-            certifications.push(RawCertification { code: "ocop".into(), stars: Some(["3", "4", "5"][n % 3].into()), valid_until: Some(format_date(add_months(today, 20))) });
+            certifications.push(RawCertification {
+                code: "ocop".into(),
+                stars: Some(["3", "4", "5"][n % 3].into()),
+                valid_until: Some(format_date(add_months(today, 20))),
+            });
         }
         if crop_key == "coffee" && n % 3 == 0 {
             certifications.push(RawCertification { code: "ca-phe-di-linh".into(), ..Default::default() });
@@ -162,12 +174,27 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         };
         let fields = raw.validate(today).map_err(|e| anyhow::anyhow!("demo listing {n}: {e}"))?;
         let actor = if farmer.phone.is_none() { helper.id } else { farmer.id };
-        let (listing, _) = store.create_listing(&NewListing { farmer_id: farmer.id, actor_id: actor, fields, submit: true, submission_key: Some(format!("demo-{n}")) }).await?;
+        let (listing, _) = store
+            .create_listing(&NewListing {
+                farmer_id: farmer.id,
+                actor_id: actor,
+                fields,
+                submit: true,
+                submission_key: Some(format!("demo-{n}")),
+            })
+            .await?;
         match n % 20 {
             // A few wait for the curator, one was sent back, one is still a draft.
             0..=2 => {}
             3 => {
-                store.transition(listing.id, Some(curator.id), Event::Reject, Some("Ảnh chưa rõ, vui lòng chụp lại quả sầu riêng ngoài sáng.")).await?;
+                store
+                    .transition(
+                        listing.id,
+                        Some(curator.id),
+                        Event::Reject,
+                        Some("Ảnh chưa rõ, vui lòng chụp lại quả sầu riêng ngoài sáng."),
+                    )
+                    .await?;
             }
             _ => {
                 store.transition(listing.id, Some(curator.id), Event::Approve, None).await?;
@@ -204,9 +231,19 @@ fn price_and_quantity(rng: &mut Rng, crop: &str, variety: &str, form: &str) -> (
 
 fn description(rng: &mut Rng, crop: &str, village: &str) -> String {
     let lines: &[&str] = match crop {
-        "coffee" => &["Cà phê trồng xen sầu riêng, hái chín trên 90%.", "Phơi trên giàn, độ ẩm dưới 13%.", "Vườn trên 15 năm, canh tác theo hướng hữu cơ."],
-        "macadamia" => &["Mắc ca trồng xen cà phê, quả to đều.", "Sấy nứt vỏ bằng lò nhiệt thấp, giữ vị béo.", "Hạt rụng tự nhiên, thu gom hằng ngày."],
-        _ => &["Sầu riêng chín cây, cơm vàng, hạt lép.", "Cắt đúng tuổi, bao ship hư hỏng.", "Vườn có mã vùng trồng, đủ điều kiện xuất khẩu."],
+        "coffee" => &[
+            "Cà phê trồng xen sầu riêng, hái chín trên 90%.",
+            "Phơi trên giàn, độ ẩm dưới 13%.",
+            "Vườn trên 15 năm, canh tác theo hướng hữu cơ.",
+        ],
+        "macadamia" => {
+            &["Mắc ca trồng xen cà phê, quả to đều.", "Sấy nứt vỏ bằng lò nhiệt thấp, giữ vị béo.", "Hạt rụng tự nhiên, thu gom hằng ngày."]
+        }
+        _ => &[
+            "Sầu riêng chín cây, cơm vàng, hạt lép.",
+            "Cắt đúng tuổi, bao ship hư hỏng.",
+            "Vườn có mã vùng trồng, đủ điều kiện xuất khẩu.",
+        ],
     };
     format!("{} Giao tại vườn, {}.", rng.pick(lines), village)
 }

@@ -64,7 +64,14 @@ async fn invalid_values_get_422_by_field_and_nothing_is_created() {
     let mine = app.api(Method::GET, "/api/v1/listings", Some(&farmer), None).await.json();
     assert_eq!(mine["listings"].as_array().unwrap().len(), 0, "no half records");
 
-    let unknown_commune = app.api(Method::POST, "/api/v1/farmers", None, Some(json!({ "phone": "0987654321", "password": "abcdef", "name": "B", "commune": "atlantis" }))).await;
+    let unknown_commune = app
+        .api(
+            Method::POST,
+            "/api/v1/farmers",
+            None,
+            Some(json!({ "phone": "0987654321", "password": "abcdef", "name": "B", "commune": "atlantis" })),
+        )
+        .await;
     assert_eq!(unknown_commune.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unknown_commune.json()["error"]["field_codes"]["commune"], "err.commune.unknown");
 }
@@ -130,19 +137,48 @@ async fn authorization_is_enforced_on_every_route() {
     let draft = app.listing(&alice, with(json!({ "draft": true }))).await;
 
     assert_eq!(app.api(Method::POST, "/api/v1/listings", None, Some(durian())).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.api(Method::GET, &format!("/api/v1/listings/{draft}"), Some(&bob), None).await.status, StatusCode::NOT_FOUND, "another farmer's draft is invisible");
-    assert_eq!(app.api(Method::PATCH, &format!("/api/v1/listings/{draft}"), Some(&bob), Some(json!({ "price_vnd_per_kg": 1000 }))).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.api(Method::POST, &format!("/api/v1/listings/{draft}/review"), Some(&alice), Some(json!({ "decision": "approve" }))).await.status, StatusCode::FORBIDDEN, "farmers do not review");
+    assert_eq!(
+        app.api(Method::GET, &format!("/api/v1/listings/{draft}"), Some(&bob), None).await.status,
+        StatusCode::NOT_FOUND,
+        "another farmer's draft is invisible"
+    );
+    assert_eq!(
+        app.api(Method::PATCH, &format!("/api/v1/listings/{draft}"), Some(&bob), Some(json!({ "price_vnd_per_kg": 1000 }))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.api(Method::POST, &format!("/api/v1/listings/{draft}/review"), Some(&alice), Some(json!({ "decision": "approve" })))
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "farmers do not review"
+    );
     assert_eq!(app.api(Method::GET, "/api/v1/review-queue", Some(&alice), None).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.api(Method::GET, &format!("/api/v1/listings?farmer_id={bob_id}"), Some(&alice), None).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.api(Method::POST, "/api/v1/listings", Some(&alice), Some(with(json!({ "farmer_id": bob_id })))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.api(Method::GET, &format!("/api/v1/listings?farmer_id={bob_id}"), Some(&alice), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.api(Method::POST, "/api/v1/listings", Some(&alice), Some(with(json!({ "farmer_id": bob_id })))).await.status,
+        StatusCode::FORBIDDEN
+    );
     let curator = app.curator().await;
-    assert_eq!(app.api(Method::GET, &format!("/api/v1/listings/{draft}"), Some(&curator), None).await.status, StatusCode::OK, "curators see drafts");
+    assert_eq!(
+        app.api(Method::GET, &format!("/api/v1/listings/{draft}"), Some(&curator), None).await.status,
+        StatusCode::OK,
+        "curators see drafts"
+    );
     // An approved listing is public, but only its farmer changes it.
     let live = app.listing(&alice, durian()).await;
     app.approve(&curator, live).await;
-    assert_eq!(app.api(Method::PATCH, &format!("/api/v1/listings/{live}"), Some(&bob), Some(json!({ "price_vnd_per_kg": 1000 }))).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.api(Method::POST, &format!("/api/v1/listings/{live}/status"), Some(&bob), Some(json!({ "action": "pause" }))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.api(Method::PATCH, &format!("/api/v1/listings/{live}"), Some(&bob), Some(json!({ "price_vnd_per_kg": 1000 }))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.api(Method::POST, &format!("/api/v1/listings/{live}/status"), Some(&bob), Some(json!({ "action": "pause" }))).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(app.api(Method::GET, &format!("/api/v1/listings/{live}/changes"), Some(&bob), None).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -186,23 +222,48 @@ async fn edits_after_approval_follow_the_review_rule_and_are_recorded() {
     let id = app.listing(&farmer, durian()).await;
     app.approve(&curator, id).await;
 
-    let cheaper = app.api(Method::PATCH, &format!("/api/v1/listings/{id}"), Some(&farmer), Some(json!({ "price_vnd_per_kg": 80000, "quantity_kg": 300 }))).await;
+    let cheaper = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/listings/{id}"),
+            Some(&farmer),
+            Some(json!({ "price_vnd_per_kg": 80000, "quantity_kg": 300 })),
+        )
+        .await;
     assert_eq!(cheaper.status, StatusCode::OK, "{}", cheaper.text());
     assert_eq!(cheaper.json()["status"], "approved");
-    let renamed = app.api(Method::PATCH, &format!("/api/v1/listings/{id}"), Some(&farmer), Some(json!({ "title": "Sầu riêng Ri6 loại 1" }))).await.json();
+    let renamed = app
+        .api(Method::PATCH, &format!("/api/v1/listings/{id}"), Some(&farmer), Some(json!({ "title": "Sầu riêng Ri6 loại 1" })))
+        .await
+        .json();
     assert_eq!(renamed["status"], "pending_review");
 
-    let no_reason = app.api(Method::PATCH, &format!("/api/v1/listings/{id}"), Some(&curator), Some(json!({ "title": "Sầu riêng Ri6 loại một" }))).await;
+    let no_reason =
+        app.api(Method::PATCH, &format!("/api/v1/listings/{id}"), Some(&curator), Some(json!({ "title": "Sầu riêng Ri6 loại một" }))).await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(no_reason.json()["error"]["field_codes"]["reason"], "err.reason.required");
     let fixed = app
-        .api(Method::PATCH, &format!("/api/v1/listings/{id}"), Some(&curator), Some(json!({ "title": "Sầu riêng Ri6 loại một", "reason": "Viết rõ loại" })))
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/listings/{id}"),
+            Some(&curator),
+            Some(json!({ "title": "Sầu riêng Ri6 loại một", "reason": "Viết rõ loại" })),
+        )
         .await;
     assert_eq!(fixed.json()["status"], "pending_review", "a curator's edit does not move the listing");
 
-    let rejected = app.api(Method::POST, &format!("/api/v1/listings/{id}/review"), Some(&curator), Some(json!({ "decision": "reject" }))).await;
+    let rejected =
+        app.api(Method::POST, &format!("/api/v1/listings/{id}/review"), Some(&curator), Some(json!({ "decision": "reject" }))).await;
     assert_eq!(rejected.json()["error"]["field_codes"]["reason"], "err.reason.required", "a rejection needs a reason");
-    let rejected = app.api(Method::POST, &format!("/api/v1/listings/{id}/review"), Some(&curator), Some(json!({ "decision": "reject", "reason": "Thiếu ảnh" }))).await.json();
+    let rejected = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/listings/{id}/review"),
+            Some(&curator),
+            Some(json!({ "decision": "reject", "reason": "Thiếu ảnh" })),
+        )
+        .await
+        .json();
     assert_eq!(rejected["rejection_reason"], "Thiếu ảnh");
 
     let changes = app.api(Method::GET, &format!("/api/v1/listings/{id}/changes"), Some(&farmer), None).await.json();
@@ -222,7 +283,14 @@ async fn helpers_act_for_farmers_of_their_communes_only() {
     let app = TestApp::new().await;
     let (helper, _) = app.staff(Role::Helper, "0971111111", &["di-linh"]).await;
     let (other_helper, _) = app.staff(Role::Helper, "0972222222", &["gia-hiep"]).await;
-    let created = app.api(Method::POST, "/api/v1/farmers", Some(&helper), Some(json!({ "name": "Ka Điệp", "commune": "di-linh", "legacy_commune": "dinh-lac" }))).await;
+    let created = app
+        .api(
+            Method::POST,
+            "/api/v1/farmers",
+            Some(&helper),
+            Some(json!({ "name": "Ka Điệp", "commune": "di-linh", "legacy_commune": "dinh-lac" })),
+        )
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     let farmer = created.json();
     assert_eq!(farmer["phone"], serde_json::Value::Null);
@@ -236,7 +304,10 @@ async fn helpers_act_for_farmers_of_their_communes_only() {
     let listing = app.api(Method::GET, &format!("/api/v1/listings/{id}"), Some(&helper), None).await.json();
     assert_eq!(listing["farmer_id"], farmer_id);
     assert_eq!(listing["legacy_commune"], "dinh-lac");
-    assert_eq!(app.api(Method::POST, "/api/v1/listings", Some(&other_helper), Some(with(json!({ "farmer_id": farmer_id })))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.api(Method::POST, "/api/v1/listings", Some(&other_helper), Some(with(json!({ "farmer_id": farmer_id })))).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(app.api(Method::GET, &format!("/api/v1/listings/{id}"), Some(&other_helper), None).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -245,10 +316,12 @@ async fn login_is_throttled_per_phone() {
     let app = TestApp::new().await;
     app.farmer("0912345678", "A", "di-linh").await;
     for _ in 0..5 {
-        let wrong = app.api(Method::POST, "/api/v1/session", None, Some(json!({ "phone": "0912345678", "password": "wrong-password" }))).await;
+        let wrong =
+            app.api(Method::POST, "/api/v1/session", None, Some(json!({ "phone": "0912345678", "password": "wrong-password" }))).await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let right = app.api(Method::POST, "/api/v1/session", None, Some(json!({ "phone": "+84 912 345 678", "password": support::PASSWORD }))).await;
+    let right =
+        app.api(Method::POST, "/api/v1/session", None, Some(json!({ "phone": "+84 912 345 678", "password": support::PASSWORD }))).await;
     assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
     assert!(right.headers.get("retry-after").is_some());
     assert_eq!(right.json()["error"]["code"], "err.login.throttled");
@@ -258,7 +331,14 @@ async fn login_is_throttled_per_phone() {
 async fn the_same_number_written_differently_is_one_account() {
     let app = TestApp::new().await;
     app.farmer("0912345678", "A", "di-linh").await;
-    let again = app.api(Method::POST, "/api/v1/farmers", None, Some(json!({ "phone": "+84 912.345.678", "password": "abcdef", "name": "B", "commune": "di-linh" }))).await;
+    let again = app
+        .api(
+            Method::POST,
+            "/api/v1/farmers",
+            None,
+            Some(json!({ "phone": "+84 912.345.678", "password": "abcdef", "name": "B", "commune": "di-linh" })),
+        )
+        .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(again.json()["error"]["field_codes"]["phone"], "err.phone.taken");
     let token = app.login("+84912345678").await;
@@ -297,7 +377,10 @@ async fn photos_are_checked_stored_and_served_with_long_cache() {
     assert_eq!(listing["photos"].as_array().unwrap().len(), 1);
 
     let photo_id = photo["id"].as_i64().unwrap();
-    assert_eq!(app.api(Method::DELETE, &format!("/api/v1/listings/{id}/photos/{photo_id}"), Some(&farmer), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.api(Method::DELETE, &format!("/api/v1/listings/{id}/photos/{photo_id}"), Some(&farmer), None).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(app.get(photo["urls"]["thumb"].as_str().unwrap()).await.status, StatusCode::NOT_FOUND, "unreferenced files are removed");
 }
 
@@ -307,7 +390,9 @@ async fn cookie_sessions_need_the_csrf_header_for_api_writes() {
     let (token, _) = app.farmer("0912345678", "A", "di-linh").await;
     let csrf = app.db.store.session(&token).await.unwrap().unwrap().csrf;
     let post = |header: Option<&str>| {
-        let mut req = axum::http::Request::post("/api/v1/listings").header("cookie", format!("sid={token}")).header("content-type", "application/json");
+        let mut req = axum::http::Request::post("/api/v1/listings")
+            .header("cookie", format!("sid={token}"))
+            .header("content-type", "application/json");
         if let Some(h) = header {
             req = req.header("x-csrf-token", h);
         }

@@ -98,7 +98,12 @@ impl TestApp {
     /// Registers a farmer through the API and logs in; returns (token, id).
     pub async fn farmer(&self, phone: &str, name: &str, commune: &str) -> (String, i64) {
         let reg = self
-            .api(Method::POST, "/api/v1/farmers", None, Some(json!({ "phone": phone, "password": PASSWORD, "name": name, "commune": commune, "crops": ["durian"] })))
+            .api(
+                Method::POST,
+                "/api/v1/farmers",
+                None,
+                Some(json!({ "phone": phone, "password": PASSWORD, "name": name, "commune": commune, "crops": ["durian"] })),
+            )
             .await;
         assert_eq!(reg.status, StatusCode::CREATED, "{}", reg.text());
         let id = reg.json()["id"].as_i64().unwrap();
@@ -121,7 +126,11 @@ impl TestApp {
                 role,
                 phone: Some(phone.into()),
                 password_hash: Some(hash),
-                profile: Profile { name: format!("{} {phone}", role.as_str()), commune: communes.first().map(|c| c.to_string()), ..Profile::default() },
+                profile: Profile {
+                    name: format!("{} {phone}", role.as_str()),
+                    commune: communes.first().map(|c| c.to_string()),
+                    ..Profile::default()
+                },
                 created_by: None,
             })
             .await
@@ -144,7 +153,8 @@ impl TestApp {
     }
 
     pub async fn approve(&self, curator: &str, id: i64) {
-        let r = self.api(Method::POST, &format!("/api/v1/listings/{id}/review"), Some(curator), Some(json!({ "decision": "approve" }))).await;
+        let r =
+            self.api(Method::POST, &format!("/api/v1/listings/{id}/review"), Some(curator), Some(json!({ "decision": "approve" }))).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     }
 }
@@ -229,7 +239,11 @@ impl<'a> Browser<'a> {
     /// Posts a multipart form; `files` are (field, file name, bytes).
     pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> Answer {
         let (content_type, body) = multipart(fields, files);
-        let req = Request::post(path).header(header::COOKIE, self.cookie_header()).header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap();
+        let req = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
         let answer = self.app.send(req).await;
         self.keep_cookies(&answer);
         answer
@@ -256,7 +270,12 @@ pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> (S
         body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
     }
     for (k, name, bytes) in files {
-        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes());
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
         body.extend(bytes);
         body.extend(b"\r\n");
     }

@@ -8,8 +8,8 @@
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
@@ -95,7 +95,8 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
         match state.store.session(&token).await {
             Ok(Some(session)) => match state.store.user(session.user_id).await {
                 Ok(user) => {
-                    let communes = if user.role == Role::Helper { state.store.helper_communes(user.id).await.unwrap_or_default() } else { Vec::new() };
+                    let communes =
+                        if user.role == Role::Helper { state.store.helper_communes(user.id).await.unwrap_or_default() } else { Vec::new() };
                     viewer = Some(Viewer { user, session, token, bearer: is_bearer, communes });
                 }
                 Err(e) => tracing::warn!(error = %e, "session without user"),
@@ -172,7 +173,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
         let anon = parts.extensions.get::<AnonCsrf>().map(|a| a.token.clone()).unwrap_or_default();
         let csrf = viewer.as_ref().map(|v| v.session.csrf.clone()).unwrap_or(anon);
         Ok(Ctx {
-            lang: Lang::from_headers(&parts.headers),
+            lang: Lang::from_headers(&parts.headers, parts.uri.path().starts_with("/api/")),
             viewer,
             csrf,
             path: parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),

@@ -150,8 +150,8 @@ impl IntoResponse for AppError {
 
 /// Renders every error response in the request's language and format.
 pub async fn localize_errors(request: Request, next: Next) -> Response {
-    let lang = Lang::from_headers(request.headers());
     let api = request.uri().path().starts_with("/api/");
+    let lang = Lang::from_headers(request.headers(), api);
     let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
     let response = next.run(request).await;
     let viewer = response.extensions().get::<crate::auth::Viewer>().cloned();

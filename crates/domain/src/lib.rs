@@ -20,7 +20,5 @@ pub const VIETNAM_UTC_OFFSET_SECS: i64 = 7 * 3600;
 
 /// The calendar day in Vietnam at `unix_secs`.
 pub fn local_date(unix_secs: i64) -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(unix_secs + VIETNAM_UTC_OFFSET_SECS)
-        .map(|t| t.date())
-        .unwrap_or(time::Date::MIN)
+    time::OffsetDateTime::from_unix_timestamp(unix_secs + VIETNAM_UTC_OFFSET_SECS).map(|t| t.date()).unwrap_or(time::Date::MIN)
 }

@@ -194,8 +194,7 @@ pub const MIN_PRICE_VND_PER_KG: i64 = 1_000;
 pub const MAX_WINDOW_DAYS: i64 = 366;
 
 /// The ISO date format used in forms and the API.
-pub const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
+pub const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!("[year]-[month]-[day]");
 
 pub fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s.trim(), DATE_FORMAT).ok()
@@ -437,11 +436,8 @@ pub enum EditEffect {
 impl ListingFields {
     /// Classifies an edit from `self` (before) to `after`.
     pub fn edit_effect(&self, after: &ListingFields) -> EditEffect {
-        let content_same = ListingFields {
-            price_vnd_per_kg: after.price_vnd_per_kg,
-            quantity_kg: after.quantity_kg,
-            ..self.clone()
-        } == *after;
+        let content_same =
+            ListingFields { price_vnd_per_kg: after.price_vnd_per_kg, quantity_kg: after.quantity_kg, ..self.clone() } == *after;
         if self == after {
             EditEffect::Unchanged
         } else if content_same {
@@ -560,21 +556,15 @@ mod tests {
     #[test]
     fn ocop_needs_stars_and_an_expiry_within_36_months() {
         let ocop = |stars: &str, until: &str| RawListing {
-            certifications: vec![RawCertification {
-                code: "ocop".into(),
-                stars: Some(stars.into()),
-                valid_until: Some(until.into()),
-            }],
+            certifications: vec![RawCertification { code: "ocop".into(), stars: Some(stars.into()), valid_until: Some(until.into()) }],
             ..durian()
         };
         assert!(ocop("4", "2028-05-01").validate(TODAY).is_ok());
         assert_eq!(ocop("6", "2028-05-01").validate(TODAY).unwrap_err().get("certifications"), Some("err.certification.stars_invalid"));
         assert_eq!(ocop("4", "2026-01-01").validate(TODAY).unwrap_err().get("certifications"), Some("err.certification.expired"));
         assert_eq!(ocop("4", "2031-01-01").validate(TODAY).unwrap_err().get("certifications"), Some("err.certification.expiry_too_far"));
-        let coffee_mark = RawListing {
-            certifications: vec![RawCertification { code: "ca-phe-di-linh".into(), ..Default::default() }],
-            ..durian()
-        };
+        let coffee_mark =
+            RawListing { certifications: vec![RawCertification { code: "ca-phe-di-linh".into(), ..Default::default() }], ..durian() };
         assert_eq!(coffee_mark.validate(TODAY).unwrap_err().get("certifications"), Some("err.certification.wrong_crop"));
     }
 

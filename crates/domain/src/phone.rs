@@ -30,9 +30,7 @@ impl Phone {
         } else {
             digits
         };
-        let valid = national.len() == 10
-            && national.starts_with('0')
-            && matches!(national.as_bytes()[1], b'3' | b'5' | b'7' | b'8' | b'9');
+        let valid = national.len() == 10 && national.starts_with('0') && matches!(national.as_bytes()[1], b'3' | b'5' | b'7' | b'8' | b'9');
         valid.then_some(Phone(national))
     }
 

@@ -179,9 +179,7 @@ impl MediaStore {
         if !original.exists() {
             let thumb = square_thumb(&image, THUMB_SIDE).to_rgb8();
             let mut encoded = Vec::new();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, 80)
-                .encode_image(&thumb)
-                .map_err(|_| PhotoError::Storage)?;
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, 80).encode_image(&thumb).map_err(|_| PhotoError::Storage)?;
             write_atomic(&self.path(&hash, Variant::Thumb), &encoded)?;
             write_atomic(&original, bytes)?;
         }

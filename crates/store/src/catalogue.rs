@@ -137,7 +137,10 @@ fn where_clause(filter: &CatalogueFilter) -> (String, Vec<Arg>) {
     (sql, args)
 }
 
-fn bind<'q>(mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>, args: &[Arg]) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+fn bind<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    args: &[Arg],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     for arg in args {
         query = match arg {
             Arg::Text(s) => query.bind(s.clone()),
@@ -176,7 +179,10 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let hits = rows.iter().map(listing_from_row).collect::<Result<Vec<_>>>()?;
-        let total = int(&bind(sqlx::query(&format!("select count(*) as n from listings l where {clause}")), &args).fetch_one(&self.pool).await?, "n")?;
+        let total = int(
+            &bind(sqlx::query(&format!("select count(*) as n from listings l where {clause}")), &args).fetch_one(&self.pool).await?,
+            "n",
+        )?;
 
         let mut facets = Facets::default();
         for (column, out) in [("crop", &mut facets.crop), ("variety", &mut facets.variety), ("commune", &mut facets.commune)] {
@@ -197,9 +203,13 @@ impl Store {
             let sums: Vec<String> = certs
                 .iter()
                 .enumerate()
-                .map(|(i, c)| format!("coalesce(sum(case when l.certification_codes like '%,{}' || ',%' then 1 else 0 end), 0) as c{i}", c.key))
+                .map(|(i, c)| {
+                    format!("coalesce(sum(case when l.certification_codes like '%,{}' || ',%' then 1 else 0 end), 0) as c{i}", c.key)
+                })
                 .collect();
-            let row = bind(sqlx::query(&format!("select {} from listings l where {clause}", sums.join(", "))), &args).fetch_one(&self.pool).await?;
+            let row = bind(sqlx::query(&format!("select {} from listings l where {clause}", sums.join(", "))), &args)
+                .fetch_one(&self.pool)
+                .await?;
             for (i, c) in certs.iter().enumerate() {
                 let count = int(&row, &format!("c{i}"))?;
                 if count > 0 {

@@ -74,11 +74,7 @@ impl Store {
     /// Connects to `url` (`sqlite://...` or `postgres://...`) and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Store> {
         install_default_drivers();
-        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else {
-            Backend::Sqlite
-        };
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") { Backend::Postgres } else { Backend::Sqlite };
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         options = match backend {
             // One writer at a time is SQLite's nature; a few readers share the WAL.

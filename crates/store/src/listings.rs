@@ -59,7 +59,8 @@ pub struct ReviewFilter {
     pub commune: Option<String>,
 }
 
-pub(crate) const LISTING_COLUMNS: &str = "l.id, l.farmer_id, u.name as farmer_name, l.status, l.crop, l.variety, l.form, l.grade, l.title, l.description,
+pub(crate) const LISTING_COLUMNS: &str =
+    "l.id, l.farmer_id, u.name as farmer_name, l.status, l.crop, l.variety, l.form, l.grade, l.title, l.description,
     l.quantity_kg, l.price_vnd_per_kg, l.price_set_on, l.available_from, l.available_until, l.certifications, l.commune, l.legacy_commune,
     l.rejection_reason, l.created_by, l.created_at, l.updated_at, l.submitted_at";
 
@@ -209,7 +210,14 @@ impl Store {
     /// Replaces a listing's fields as `actor_id`, moving it through the lifecycle as the edit
     /// requires, and logs every changed field with `reason`. A reviewer's edit is itself a
     /// review, so it keeps the listing where it is.
-    pub async fn update_listing(&self, id: i64, actor_id: i64, after: &ListingFields, reason: Option<&str>, by_reviewer: bool) -> Result<Listing> {
+    pub async fn update_listing(
+        &self,
+        id: i64,
+        actor_id: i64,
+        after: &ListingFields,
+        reason: Option<&str>,
+        by_reviewer: bool,
+    ) -> Result<Listing> {
         let before = self.listing(id).await?;
         if !before.status.is_editable() {
             return Err(Event::EditContent.illegal_from(before.status).into());
@@ -306,10 +314,11 @@ impl Store {
     /// Moves public, paused and sold-out listings whose window ended before `today` to expired.
     /// Returns the ids it moved; running it twice moves nothing the second time.
     pub async fn expire_listings(&self, today: Date) -> Result<Vec<i64>> {
-        let rows = sqlx::query("select id from listings where status in ('approved', 'paused', 'sold_out') and available_until < $1 order by id")
-            .bind(format_date(today))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("select id from listings where status in ('approved', 'paused', 'sold_out') and available_until < $1 order by id")
+                .bind(format_date(today))
+                .fetch_all(&self.pool)
+                .await?;
         let mut moved = Vec::new();
         for row in rows {
             let id = int(&row, "id")?;
@@ -350,10 +359,11 @@ impl Store {
 
     /// Rebuilds the search text of a farmer's listings after their name or commune changed.
     pub(crate) async fn refresh_search_text(&self, tx: &mut Transaction<'static, Any>, farmer_id: i64) -> Result<()> {
-        let rows = sqlx::query(&format!("select {LISTING_COLUMNS} from listings l join users u on u.id = l.farmer_id where l.farmer_id = $1"))
-            .bind(farmer_id)
-            .fetch_all(&mut **tx)
-            .await?;
+        let rows =
+            sqlx::query(&format!("select {LISTING_COLUMNS} from listings l join users u on u.id = l.farmer_id where l.farmer_id = $1"))
+                .bind(farmer_id)
+                .fetch_all(&mut **tx)
+                .await?;
         for row in &rows {
             let l = listing_from_row(row)?;
             sqlx::query("update listings set search_text = $1 where id = $2")
@@ -375,15 +385,17 @@ async fn log_change(
     new: Option<&str>,
     reason: Option<&str>,
 ) -> Result<()> {
-    sqlx::query("insert into listing_changes (listing_id, actor_id, at, field, old_value, new_value, reason) values ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(listing_id)
-        .bind(actor_id)
-        .bind(now())
-        .bind(field.to_owned())
-        .bind(old.map(str::to_owned))
-        .bind(new.map(str::to_owned))
-        .bind(reason.map(str::to_owned))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "insert into listing_changes (listing_id, actor_id, at, field, old_value, new_value, reason) values ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(listing_id)
+    .bind(actor_id)
+    .bind(now())
+    .bind(field.to_owned())
+    .bind(old.map(str::to_owned))
+    .bind(new.map(str::to_owned))
+    .bind(reason.map(str::to_owned))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

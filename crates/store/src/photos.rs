@@ -42,7 +42,8 @@ impl Store {
         {
             return Ok((photo_from_row(&row)?, false));
         }
-        let count = int(&sqlx::query("select count(*) as n from photos where listing_id = $1").bind(listing_id).fetch_one(&mut *tx).await?, "n")?;
+        let count =
+            int(&sqlx::query("select count(*) as n from photos where listing_id = $1").bind(listing_id).fetch_one(&mut *tx).await?, "n")?;
         if count >= MAX_PHOTOS_PER_LISTING {
             return Err(StoreError::Conflict("photo"));
         }
@@ -96,7 +97,8 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let hash: String = row.try_get("hash")?;
-        let others = int(&sqlx::query("select count(*) as n from photos where hash = $1").bind(hash.clone()).fetch_one(&mut *tx).await?, "n")?;
+        let others =
+            int(&sqlx::query("select count(*) as n from photos where hash = $1").bind(hash.clone()).fetch_one(&mut *tx).await?, "n")?;
         tx.commit().await?;
         Ok((others == 0).then_some(hash))
     }

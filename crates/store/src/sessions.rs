@@ -75,4 +75,3 @@ impl Store {
         Ok(sessions.rows_affected())
     }
 }
-

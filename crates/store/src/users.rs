@@ -43,7 +43,8 @@ pub struct NewUser {
     pub created_by: Option<i64>,
 }
 
-const COLUMNS: &str = "id, role, phone, password_hash, name, commune, legacy_commune, village, seller_kind, crops, certifications, created_by, created_at";
+const COLUMNS: &str =
+    "id, role, phone, password_hash, name, commune, legacy_commune, village, seller_kind, crops, certifications, created_by, created_at";
 
 fn split(list: &str) -> Vec<String> {
     list.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
@@ -110,10 +111,7 @@ impl Store {
     }
 
     pub async fn user_by_phone(&self, phone: &str) -> Result<Option<User>> {
-        let row = sqlx::query(&format!("select {COLUMNS} from users where phone = $1"))
-            .bind(phone)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!("select {COLUMNS} from users where phone = $1")).bind(phone).fetch_optional(&self.pool).await?;
         row.as_ref().map(user_from_row).transpose()
     }
 

@@ -81,7 +81,13 @@ async fn a_phone_number_is_one_account() {
     farmer(&db.store, "0912345678", "A", "di-linh").await;
     let again = db
         .store
-        .create_user(&NewUser { role: Role::Farmer, phone: Some("0912345678".into()), password_hash: None, profile: Profile::default(), created_by: None })
+        .create_user(&NewUser {
+            role: Role::Farmer,
+            phone: Some("0912345678".into()),
+            password_hash: None,
+            profile: Profile::default(),
+            created_by: None,
+        })
         .await;
     assert!(matches!(again, Err(StoreError::Conflict("phone"))), "{again:?}");
 }
@@ -152,7 +158,8 @@ async fn edits_to_an_approved_listing_return_to_review_except_price_and_quantity
     assert_eq!(after.fields.price_vnd_per_kg, 80_000);
     assert_eq!(after.fields.quantity_kg, 80.0);
 
-    let renamed = RawListing { quantity: "80".into(), ..raw("Sầu riêng Ri6 loại 1", "durian", "ri6", "whole", "80000") }.validate(TODAY).unwrap();
+    let renamed =
+        RawListing { quantity: "80".into(), ..raw("Sầu riêng Ri6 loại 1", "durian", "ri6", "whole", "80000") }.validate(TODAY).unwrap();
     let after = s.update_listing(id, f, &renamed, Some("tên rõ hơn"), false).await.unwrap();
     assert_eq!(after.status, Status::PendingReview);
     let changes = s.changes(id).await.unwrap();
@@ -203,7 +210,10 @@ async fn catalogue_filters_and_facets_agree_with_the_rows() {
     assert_eq!(gia_hiep.total, 2);
     let legacy = s.catalogue(&CatalogueFilter { commune: Some("dinh-lac".into()), ..filter(&[]) }).await.unwrap();
     assert_eq!(legacy.total, 4, "a legacy commune matches too");
-    let band = s.catalogue(&CatalogueFilter { min_price: Some(90_000), max_price: Some(125_000), sort: SortOrder::PriceAsc, ..filter(&[]) }).await.unwrap();
+    let band = s
+        .catalogue(&CatalogueFilter { min_price: Some(90_000), max_price: Some(125_000), sort: SortOrder::PriceAsc, ..filter(&[]) })
+        .await
+        .unwrap();
     assert_eq!(band.hits.iter().map(|l| l.fields.price_vnd_per_kg).collect::<Vec<_>>(), vec![95_000, 120_000]);
     let certified = s.catalogue(&CatalogueFilter { certification: Some("organic".into()), ..filter(&[]) }).await.unwrap();
     assert_eq!(certified.total, 1);

@@ -32,7 +32,15 @@ pub fn user_json(u: &User) -> Value {
 fn list(value: Option<&Value>, field: &'static str, errors: &mut FieldErrors) -> Vec<String> {
     match value {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned).or_else(|| { errors.add(field, "err.type"); None })).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| {
+                v.as_str().map(str::to_owned).or_else(|| {
+                    errors.add(field, "err.type");
+                    None
+                })
+            })
+            .collect(),
         Some(_) => {
             errors.add(field, "err.type");
             Vec::new()
@@ -59,7 +67,8 @@ pub async fn register(State(state): State<AppState>, ctx: Ctx, Json(body): Json<
     reg.profile.crops = list(map.get("crops"), "crops", &mut errors);
     reg.profile.certifications = list(map.get("certifications"), "certifications", &mut errors);
     // A helper registering a farmer acts on their behalf; anyone else registers themself.
-    let by = ctx.viewer.as_ref().filter(|v| matches!(v.role(), nongsan_domain::account::Role::Helper | nongsan_domain::account::Role::Admin));
+    let by =
+        ctx.viewer.as_ref().filter(|v| matches!(v.role(), nongsan_domain::account::Role::Helper | nongsan_domain::account::Role::Admin));
     let user = match actions::register_farmer(&state, &reg, by).await {
         Err(AppError::Invalid(more)) => {
             for e in more.0 {

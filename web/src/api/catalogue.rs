@@ -23,7 +23,10 @@ pub async fn search(State(state): State<AppState>, Query(params): Query<Catalogu
             if let Some(obj) = hit.as_object_mut() {
                 // Buyers do not see review notes.
                 obj.remove("rejection_reason");
-                obj.insert("thumb".into(), json!(covers.iter().find(|p| p.listing_id == l.id).map(|p| actions::photo_url(&p.hash, "thumb"))));
+                obj.insert(
+                    "thumb".into(),
+                    json!(covers.iter().find(|p| p.listing_id == l.id).map(|p| actions::photo_url(&p.hash, "thumb"))),
+                );
             }
             hit
         })

@@ -183,7 +183,12 @@ pub async fn get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -
     Ok(Json(body))
 }
 
-pub async fn update(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Json(body): Json<Value>) -> Result<Json<Value>, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, AppError> {
     let viewer = ctx.require()?;
     let map = object(body)?;
     let listing = actions::visible_listing(&state, Some(viewer), id).await?;
@@ -198,19 +203,26 @@ pub async fn update(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     Ok(Json(listing_json(&updated)))
 }
 
-pub async fn status(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Json(body): Json<Value>) -> Result<Json<Value>, AppError> {
+pub async fn status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, AppError> {
     let viewer = ctx.require()?;
     let map = object(body)?;
-    let action: OwnerAction = map
-        .get("action")
-        .cloned()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .ok_or(AppError::invalid("action", "err.action.unknown"))?;
+    let action: OwnerAction =
+        map.get("action").cloned().and_then(|v| serde_json::from_value(v).ok()).ok_or(AppError::invalid("action", "err.action.unknown"))?;
     let listing = actions::owner_action(&state, viewer, id, action).await?;
     Ok(Json(listing_json(&listing)))
 }
 
-pub async fn add_photo(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mut multipart: Multipart) -> Result<Response, AppError> {
+pub async fn add_photo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     actions::own_listing(&state, viewer, id).await?;
     let mut bytes = None;
@@ -231,7 +243,12 @@ pub async fn delete_photo(State(state): State<AppState>, ctx: Ctx, Path((id, pho
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn review(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Json(body): Json<Value>) -> Result<Json<Value>, AppError> {
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, AppError> {
     let viewer = ctx.require()?;
     require_reviewer(viewer)?;
     let map = object(body)?;

@@ -66,7 +66,9 @@ pub async fn register(State(state): State<AppState>, ctx: Ctx, Form(form): Form<
 
 fn logged_in(state: &AppState, token: &str, to: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, state.config.session_ttl_secs, state.config.secure_cookies));
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, state.config.session_ttl_secs, state.config.secure_cookies));
     response
 }
 
@@ -123,7 +125,8 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Vec
         }
         Err(AppError::Invalid(errors)) => Ok(invalid_page(login_page(&ctx, &phone, &next, &errors, None))),
         Err(AppError::TooManyAttempts { retry_after_secs }) => {
-            let mut response = invalid_page(login_page(&ctx, &phone, &next, &FieldErrors::default(), Some(ctx.lang.t("err.login.throttled"))));
+            let mut response =
+                invalid_page(login_page(&ctx, &phone, &next, &FieldErrors::default(), Some(ctx.lang.t("err.login.throttled"))));
             *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             Ok(response)
@@ -196,13 +199,24 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
-pub async fn profile_form(State(state): State<AppState>, ctx: Ctx, Path(farmer_id): Path<i64>, Query(q): Query<SavedQuery>) -> Result<Response, AppError> {
+pub async fn profile_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(farmer_id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     let farmer = actions::farmer_for(&state, viewer, farmer_id).await?;
-    Ok(profile_page(&ctx, farmer_id, &ProfileInput::from_profile(&farmer.profile), &FieldErrors::default(), q.saved.is_some()).into_response())
+    Ok(profile_page(&ctx, farmer_id, &ProfileInput::from_profile(&farmer.profile), &FieldErrors::default(), q.saved.is_some())
+        .into_response())
 }
 
-pub async fn profile_save(State(state): State<AppState>, ctx: Ctx, Path(farmer_id): Path<i64>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
+pub async fn profile_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(farmer_id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     let form = Pairs(form);
     ctx.verify_csrf(&form.get("csrf"))?;

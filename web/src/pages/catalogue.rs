@@ -56,15 +56,22 @@ fn card(lang: Lang, l: &Listing, cover: Option<&Photo>, eager: bool) -> Markup {
 }
 
 fn facet_links(params: &CatalogueParams, name: &str, facets: &[Facet], label: impl Fn(&str) -> String) -> Markup {
-    html! {
-        @if facets.len() > 1 {
-            div.meta {
-                @for f in facets.iter().take(8) {
-                    @let mut p = params.clone();
-                    @let _ = match name { "crop" => p.crop = f.value.clone(), "commune" => p.commune = f.value.clone(), _ => p.certification = f.value.clone() };
-                    a.badge href={ "/?" (p.with_page(1)) } { (label(&f.value)) " (" (f.count) ")" }
-                }
+    let links: Vec<(String, String)> = facets
+        .iter()
+        .take(8)
+        .map(|f| {
+            let mut p = params.clone();
+            match name {
+                "crop" => p.crop = f.value.clone(),
+                "commune" => p.commune = f.value.clone(),
+                _ => p.certification = f.value.clone(),
             }
+            (format!("/?{}", p.with_page(1)), format!("{} ({})", label(&f.value), f.count))
+        })
+        .collect();
+    html! {
+        @if links.len() > 1 {
+            div.meta { @for (href, text) in &links { a.badge href=(href) { (text) } } }
         }
     }
 }
@@ -72,7 +79,8 @@ fn facet_links(params: &CatalogueParams, name: &str, facets: &[Facet], label: im
 fn filters(lang: Lang, p: &CatalogueParams, errors: &FieldErrors) -> Markup {
     let data = reference();
     let en = lang.is_en();
-    let open = [&p.crop, &p.variety, &p.commune, &p.certification, &p.min_price, &p.max_price, &p.sort].iter().any(|s| !s.is_empty()) || !errors.is_empty();
+    let open = [&p.crop, &p.variety, &p.commune, &p.certification, &p.min_price, &p.max_price, &p.sort].iter().any(|s| !s.is_empty())
+        || !errors.is_empty();
     html! {
         form method="get" action="/" role="search" {
             div.search {

@@ -24,7 +24,9 @@ pub fn raw_listing(form: &Pairs) -> RawListing {
             stars: (!c.stars.is_empty()).then(|| form.get(&format!("stars_{}", c.key))),
             valid_until: Some(form.get(&format!("until_{}", c.key))).filter(|s| !s.trim().is_empty()),
         })
-        .chain(chosen.iter().filter(|k| data.certification(k).is_none()).map(|k| RawCertification { code: k.clone(), ..Default::default() }))
+        .chain(
+            chosen.iter().filter(|k| data.certification(k).is_none()).map(|k| RawCertification { code: k.clone(), ..Default::default() }),
+        )
         .collect();
     RawListing {
         crop: form.get("crop"),

@@ -106,7 +106,8 @@ pub fn vnd(amount: i64) -> String {
 
 /// Unix seconds as a Vietnamese local date and time.
 pub fn datetime(unix: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix + nongsan_domain::VIETNAM_UTC_OFFSET_SECS).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = time::OffsetDateTime::from_unix_timestamp(unix + nongsan_domain::VIETNAM_UTC_OFFSET_SECS)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!("{:02}/{:02}/{} {:02}:{:02}", t.day(), t.month() as u8, t.year(), t.hour(), t.minute())
 }
 

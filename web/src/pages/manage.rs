@@ -123,7 +123,12 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx, Path(farmer_id): 
     Ok(new_page(&ctx, &farmer, &blank_listing(&farmer), &FieldErrors::default(), &nongsan_store::random_token()).into_response())
 }
 
-pub async fn create(State(state): State<AppState>, ctx: Ctx, Path(farmer_id): Path<i64>, multipart: Multipart) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(farmer_id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     let (form, files) = read_multipart(multipart).await?;
     ctx.verify_csrf(&form.get("csrf"))?;
@@ -282,7 +287,12 @@ pub struct ShowQuery {
     saved: Option<String>,
 }
 
-pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, axum::extract::Query(q): axum::extract::Query<ShowQuery>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<ShowQuery>,
+) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     let listing = actions::own_listing(&state, viewer, id).await?;
     let farmer = state.store.user(listing.farmer_id).await?;
@@ -338,7 +348,12 @@ pub async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
     Ok(edit_page(&ctx, &listing, &listing.fields.to_raw(), &FieldErrors::default()).into_response())
 }
 
-pub async fn edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     let form = Pairs(form);
     ctx.verify_csrf(&form.get("csrf"))?;
@@ -351,11 +366,17 @@ pub async fn edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, 
     }
 }
 
-pub async fn action(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
+pub async fn action(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     let form = Pairs(form);
     ctx.verify_csrf(&form.get("csrf"))?;
-    let action: OwnerAction = serde_json::from_value(serde_json::Value::String(form.get("action"))).map_err(|_| AppError::BadRequest("err.bad_request"))?;
+    let action: OwnerAction =
+        serde_json::from_value(serde_json::Value::String(form.get("action"))).map_err(|_| AppError::BadRequest("err.bad_request"))?;
     actions::owner_action(&state, viewer, id, action).await?;
     Ok(Redirect::to(&format!("/manage/listings/{id}")).into_response())
 }
@@ -373,7 +394,12 @@ pub async fn add_photos(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
     Ok(Redirect::to(&format!("/manage/listings/{id}")).into_response())
 }
 
-pub async fn delete_photo(State(state): State<AppState>, ctx: Ctx, Path((id, photo_id)): Path<(i64, i64)>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
+pub async fn delete_photo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, photo_id)): Path<(i64, i64)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     ctx.verify_csrf(&Pairs(form).get("csrf"))?;
     actions::delete_photo(&state, viewer, id, photo_id).await?;

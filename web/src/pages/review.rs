@@ -28,10 +28,8 @@ pub struct QueueQuery {
 pub async fn queue(State(state): State<AppState>, ctx: Ctx, Query(q): Query<QueueQuery>) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     require_reviewer(viewer)?;
-    let filter = ReviewFilter {
-        crop: Some(q.crop.clone()).filter(|s| !s.is_empty()),
-        commune: Some(q.commune.clone()).filter(|s| !s.is_empty()),
-    };
+    let filter =
+        ReviewFilter { crop: Some(q.crop.clone()).filter(|s| !s.is_empty()), commune: Some(q.commune.clone()).filter(|s| !s.is_empty()) };
     let listings = state.store.review_queue(&filter).await?;
     let lang = ctx.lang;
     let data = reference();
@@ -73,7 +71,12 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Queu
     Ok(page(lang, ctx.viewer.as_ref(), lang.t("review.title"), &ctx.path, body).into_response())
 }
 
-fn review_page(ctx: &Ctx, state_data: (&nongsan_store::Listing, &[nongsan_store::Photo], &[nongsan_store::Change], &nongsan_store::User), edit: (&RawListing, &str), errors: &FieldErrors) -> axum::response::Html<String> {
+fn review_page(
+    ctx: &Ctx,
+    state_data: (&nongsan_store::Listing, &[nongsan_store::Photo], &[nongsan_store::Change], &nongsan_store::User),
+    edit: (&RawListing, &str),
+    errors: &FieldErrors,
+) -> axum::response::Html<String> {
     let (l, photos, changes, farmer) = state_data;
     let lang = ctx.lang;
     let data = reference();
@@ -119,7 +122,13 @@ fn review_page(ctx: &Ctx, state_data: (&nongsan_store::Listing, &[nongsan_store:
     page(lang, ctx.viewer.as_ref(), &l.fields.title, &ctx.path, body)
 }
 
-async fn render(state: &AppState, ctx: &Ctx, id: i64, edit: Option<(&RawListing, &str)>, errors: &FieldErrors) -> Result<axum::response::Html<String>, AppError> {
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    edit: Option<(&RawListing, &str)>,
+    errors: &FieldErrors,
+) -> Result<axum::response::Html<String>, AppError> {
     let listing = state.store.listing(id).await?;
     let photos = state.store.photos_of(id).await?;
     let changes = state.store.changes(id).await?;
@@ -135,7 +144,12 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
     Ok(render(&state, &ctx, id, None, &FieldErrors::default()).await?.into_response())
 }
 
-pub async fn decide(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     require_reviewer(viewer)?;
     let form = Pairs(form);
@@ -152,7 +166,12 @@ pub async fn decide(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     }
 }
 
-pub async fn edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     require_reviewer(viewer)?;
     let form = Pairs(form);
