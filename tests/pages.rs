@@ -235,6 +235,23 @@ async fn a_helper_creates_a_farmer_without_phone_and_lists_for_them() {
     assert!(form.text().contains("Bạn đang làm thay cho: Bà K&#39;Brơi") || form.text().contains("Bạn đang làm thay cho: Bà K'Brơi"));
     let refused = helper.post("/helper/farmers", &[("csrf", &csrf), ("name", "X"), ("commune", "gia-hiep")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Later the farmer gets a phone: the helper sets it with a password, and the farmer logs in.
+    let farmer_id: i64 = created.location().split('/').nth(2).unwrap().parse().unwrap();
+    let profile = format!("/manage/{farmer_id}/profile");
+    let fields =
+        [("csrf", csrf.as_str()), ("name", "Bà K'Brơi"), ("commune", "di-linh"), ("phone", "0356 789 012"), ("new_password", "abc")];
+    let short = helper.post(&profile, &fields).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.text().contains("Mật khẩu cần ít nhất 6 ký tự") && short.text().contains("value=\"0356 789 012\""));
+    let mut fields = fields.to_vec();
+    fields.retain(|(k, _)| *k != "new_password");
+    fields.push(("new_password", PASSWORD));
+    assert_eq!(helper.post(&profile, &fields).await.status, StatusCode::SEE_OTHER);
+    let mut farmer = Browser::new(&app);
+    let login = farmer.get("/login").await;
+    let answer = farmer.post("/login", &[("csrf", &Browser::csrf_from(&login)), ("phone", "0356789012"), ("password", PASSWORD)]).await;
+    assert_eq!(answer.location(), format!("/manage/{farmer_id}/listings"));
 }
 
 #[tokio::test]

@@ -218,11 +218,51 @@ pub async fn farmer_for(app: &App, viewer: &Viewer, farmer_id: i64) -> Result<Us
     Ok(farmer)
 }
 
-/// Updates a farmer's profile as `viewer`.
-pub async fn update_profile(app: &App, viewer: &Viewer, farmer_id: i64, input: &ProfileInput) -> Result<User, AppError> {
+/// Login details a profile form may set: a phone number for a farmer who had none (or a new
+/// one), and a new password. Empty fields change nothing.
+#[derive(Debug, Clone, Default)]
+pub struct LoginChange {
+    pub phone: String,
+    pub new_password: String,
+}
+
+/// Updates a farmer's profile as `viewer`, and their login details when given.
+pub async fn update_profile(
+    app: &App,
+    viewer: &Viewer,
+    farmer_id: i64,
+    input: &ProfileInput,
+    login: &LoginChange,
+) -> Result<User, AppError> {
     let farmer = farmer_for(app, viewer, farmer_id).await?;
     let mut errors = FieldErrors::default();
     let profile = input.validate(&mut errors);
+    let phone = match login.phone.trim() {
+        "" => None,
+        typed => match Phone::parse(typed) {
+            None => {
+                errors.add("phone", "err.phone.invalid");
+                None
+            }
+            Some(p) if farmer.phone.as_deref() == Some(p.as_str()) => None,
+            Some(p) => {
+                if app.store.user_by_phone(p.as_str()).await?.is_some() {
+                    errors.add("phone", "err.phone.taken");
+                }
+                Some(p)
+            }
+        },
+    };
+    let password = login.new_password.as_str();
+    if !password.is_empty() {
+        if password.chars().count() < MIN_PASSWORD_LEN {
+            errors.add("new_password", "err.password.too_short");
+        } else if password.chars().count() > 200 {
+            errors.add("new_password", "err.password.too_long");
+        } else if phone.is_none() && farmer.phone.is_none() {
+            errors.add("phone", "err.phone.needed_for_password");
+        }
+    }
     if viewer.role() == Role::Helper
         && let Some(c) = &profile.commune
         && !viewer.communes.contains(c)
@@ -232,7 +272,12 @@ pub async fn update_profile(app: &App, viewer: &Viewer, farmer_id: i64, input: &
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let user = app.store.update_profile(farmer.id, &profile).await?;
+    let mut user = app.store.update_profile(farmer.id, &profile).await?;
+    if phone.is_some() || !password.is_empty() {
+        let hash = if password.is_empty() { farmer.password_hash.clone() } else { Some(auth::hash_password(password.to_owned()).await?) };
+        app.store.set_login(farmer.id, phone.as_ref().map(Phone::as_str), hash.as_deref()).await?;
+        user = app.store.user(farmer.id).await?;
+    }
     for listing in app.store.listings_of(farmer.id).await? {
         app.catalogue.listing_changed(listing.id).await?;
     }

@@ -145,10 +145,11 @@ impl Store {
         Ok(user)
     }
 
-    pub async fn set_password(&self, user_id: i64, phone: Option<&str>, password_hash: &str) -> Result<()> {
-        sqlx::query("update users set phone = coalesce($1, phone), password_hash = $2 where id = $3")
+    /// Sets a new phone number (when given) and password hash (when given).
+    pub async fn set_login(&self, user_id: i64, phone: Option<&str>, password_hash: Option<&str>) -> Result<()> {
+        sqlx::query("update users set phone = coalesce($1, phone), password_hash = coalesce($2, password_hash) where id = $3")
             .bind(phone.map(str::to_owned))
-            .bind(password_hash.to_owned())
+            .bind(password_hash.map(str::to_owned))
             .bind(user_id)
             .execute(&self.pool)
             .await

@@ -176,7 +176,14 @@ pub async fn me(ctx: Ctx) -> Result<Response, AppError> {
     Ok(page(lang, ctx.viewer.as_ref(), &v.user.profile.name, &ctx.path, body).into_response())
 }
 
-fn profile_page(ctx: &Ctx, farmer_id: i64, input: &ProfileInput, errors: &FieldErrors, saved: bool) -> axum::response::Html<String> {
+fn profile_page(
+    ctx: &Ctx,
+    farmer_id: i64,
+    input: &ProfileInput,
+    phone: &str,
+    errors: &FieldErrors,
+    saved: bool,
+) -> axum::response::Html<String> {
     let lang = ctx.lang;
     let helper_communes = ctx.viewer.as_ref().filter(|v| v.role() == Role::Helper).map(|v| v.communes.as_slice());
     let body = html! {
@@ -185,7 +192,13 @@ fn profile_page(ctx: &Ctx, farmer_id: i64, input: &ProfileInput, errors: &FieldE
         form.card method="post" action={ "/manage/" (farmer_id) "/profile" } novalidate {
             (csrf_field(&ctx.csrf))
             (error_summary(lang, errors))
+            label for="phone" { (lang.t("account.phone")) span.hint { (lang.t("profile.phone_hint")) } }
+            input #phone type="tel" name="phone" value=(phone) inputmode="tel" autocomplete="tel" aria-invalid=[invalid(errors, "phone")];
+            (field_error(lang, errors, "phone"))
             (profile_fields(lang, input, errors, helper_communes))
+            label for="new_password" { (lang.t("profile.new_password")) span.hint { (lang.t("profile.new_password_hint")) } }
+            input #new_password type="password" name="new_password" autocomplete="new-password" aria-invalid=[invalid(errors, "new_password")];
+            (field_error(lang, errors, "new_password"))
             div.actions { button type="submit" { (lang.t("form.save")) } }
         }
         p { a href={ "/manage/" (farmer_id) "/listings" } { (lang.t("nav.my_listings")) } " · " a href={ "/farmers/" (farmer_id) } { (lang.t("profile.public_page")) } }
@@ -207,8 +220,9 @@ pub async fn profile_form(
 ) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     let farmer = actions::farmer_for(&state, viewer, farmer_id).await?;
-    Ok(profile_page(&ctx, farmer_id, &ProfileInput::from_profile(&farmer.profile), &FieldErrors::default(), q.saved.is_some())
-        .into_response())
+    let phone = farmer.phone.clone().unwrap_or_default();
+    let input = ProfileInput::from_profile(&farmer.profile);
+    Ok(profile_page(&ctx, farmer_id, &input, &phone, &FieldErrors::default(), q.saved.is_some()).into_response())
 }
 
 pub async fn profile_save(
@@ -221,9 +235,10 @@ pub async fn profile_save(
     let form = Pairs(form);
     ctx.verify_csrf(&form.get("csrf"))?;
     let input = profile_input(&form);
-    match actions::update_profile(&state, viewer, farmer_id, &input).await {
+    let login = actions::LoginChange { phone: form.get("phone"), new_password: form.get("new_password") };
+    match actions::update_profile(&state, viewer, farmer_id, &input, &login).await {
         Ok(_) => Ok(Redirect::to(&format!("/manage/{farmer_id}/profile?saved=1")).into_response()),
-        Err(AppError::Invalid(errors)) => Ok(invalid_page(profile_page(&ctx, farmer_id, &input, &errors, false))),
+        Err(AppError::Invalid(errors)) => Ok(invalid_page(profile_page(&ctx, farmer_id, &input, &login.phone, &errors, false))),
         Err(e) => Err(e),
     }
 }
