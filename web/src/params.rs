@@ -4,7 +4,7 @@ use nongsan_domain::FieldErrors;
 use nongsan_domain::quantity::parse_vnd;
 use nongsan_domain::reference::reference;
 use nongsan_search::{CatalogueQuery, DEFAULT_PER_PAGE};
-use nongsan_store::SortOrder;
+use nongsan_store::{Filters, SortOrder};
 
 /// Every parameter is text, so a bad value is answered by field, not by a refused request.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -15,6 +15,10 @@ pub struct CatalogueParams {
     pub variety: String,
     pub commune: String,
     pub certification: String,
+    pub form: String,
+    pub ocop_stars: String,
+    pub in_season: String,
+    pub in_stock: String,
     pub min_price: String,
     pub max_price: String,
     pub sort: String,
@@ -48,6 +52,30 @@ impl CatalogueParams {
         if certification.as_deref().is_some_and(|c| data.certification(c).is_none()) {
             errors.add("certification", "err.certification.unknown");
         }
+        let form = opt(&self.form);
+        if form.as_deref().is_some_and(|f| !data.crops.iter().any(|c| c.form(f).is_some())) {
+            errors.add("form", "err.form.unknown");
+        }
+        let min_ocop_stars = match self.ocop_stars.trim() {
+            "" => None,
+            s => match s.parse::<u8>() {
+                Ok(n) if (1..=5).contains(&n) => Some(n),
+                _ => {
+                    errors.add("ocop_stars", "err.certification.stars_invalid");
+                    None
+                }
+            },
+        };
+        let flag = |errors: &mut FieldErrors, field: &'static str, s: &str| match s.trim() {
+            "" | "0" | "false" => false,
+            "1" | "true" | "on" => true,
+            _ => {
+                errors.add(field, "err.type");
+                false
+            }
+        };
+        let in_season = flag(&mut errors, "in_season", &self.in_season);
+        let in_stock = flag(&mut errors, "in_stock", &self.in_stock);
         let price = |errors: &mut FieldErrors, field: &'static str, s: &str| -> Option<i64> {
             let t = s.trim();
             if t.is_empty() {
@@ -95,13 +123,19 @@ impl CatalogueParams {
         }
         errors.into_result(CatalogueQuery {
             text: self.q.clone(),
-            crop,
-            variety,
-            commune,
-            certification,
-            min_price,
-            max_price,
-            farmer_id: None,
+            filters: Filters {
+                crop,
+                variety,
+                form,
+                commune,
+                certification,
+                min_ocop_stars,
+                min_price,
+                max_price,
+                in_season,
+                in_stock,
+                farmer_id: None,
+            },
             sort,
             page,
             per_page,
@@ -117,6 +151,10 @@ impl CatalogueParams {
             ("variety", &self.variety),
             ("commune", &self.commune),
             ("certification", &self.certification),
+            ("form", &self.form),
+            ("ocop_stars", &self.ocop_stars),
+            ("in_season", &self.in_season),
+            ("in_stock", &self.in_stock),
             ("min_price", &self.min_price),
             ("max_price", &self.max_price),
             ("sort", &self.sort),

@@ -5,7 +5,7 @@
 //! dedicated search engines plug in behind the same trait and are checked against it.
 
 use nongsan_domain::text::fold;
-use nongsan_store::{CatalogueFilter, CataloguePage, SortOrder, Store};
+use nongsan_store::{CatalogueFilter, CataloguePage, Filters, SortOrder, Store};
 use std::future::Future;
 use std::pin::Pin;
 use time::Date;
@@ -18,15 +18,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub struct CatalogueQuery {
     /// Free text as typed, with or without accents.
     pub text: String,
-    pub crop: Option<String>,
-    pub variety: Option<String>,
-    /// A current or legacy commune key.
-    pub commune: Option<String>,
-    pub certification: Option<String>,
-    pub min_price: Option<i64>,
-    pub max_price: Option<i64>,
-    /// Only this farmer's listings (the farmer page).
-    pub farmer_id: Option<i64>,
+    pub filters: Filters,
     pub sort: SortOrder,
     /// 1-based page number.
     pub page: u32,
@@ -77,13 +69,7 @@ impl Catalogue for DatabaseCatalogue {
         Box::pin(async move {
             let filter = CatalogueFilter {
                 terms: terms(&query.text),
-                crop: query.crop.clone(),
-                variety: query.variety.clone(),
-                commune: query.commune.clone(),
-                certification: query.certification.clone(),
-                min_price: query.min_price,
-                max_price: query.max_price,
-                farmer_id: query.farmer_id,
+                filters: query.filters.clone(),
                 sort: query.sort,
                 page: query.page.max(1),
                 per_page: if query.per_page == 0 { DEFAULT_PER_PAGE } else { query.per_page },

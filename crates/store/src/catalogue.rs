@@ -50,19 +50,33 @@ pub enum SortOrder {
     Newest,
 }
 
+/// Exact conditions on the public catalogue; every engine applies the same ones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    pub crop: Option<String>,
+    pub variety: Option<String>,
+    pub form: Option<String>,
+    /// A current or a legacy commune key.
+    pub commune: Option<String>,
+    /// A certification that is valid today.
+    pub certification: Option<String>,
+    /// A valid OCOP rating of at least this many stars.
+    pub min_ocop_stars: Option<u8>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    /// Available today (the window has started), not only later this season.
+    pub in_season: bool,
+    /// Has quantity left.
+    pub in_stock: bool,
+    pub farmer_id: Option<i64>,
+}
+
 /// A catalogue query, already understood: folded terms and exact filters.
 #[derive(Debug, Clone)]
 pub struct CatalogueFilter {
     /// Folded words that must all appear (as prefixes of words or anywhere inside them).
     pub terms: Vec<String>,
-    pub crop: Option<String>,
-    pub variety: Option<String>,
-    /// A current or a legacy commune key.
-    pub commune: Option<String>,
-    pub certification: Option<String>,
-    pub min_price: Option<i64>,
-    pub max_price: Option<i64>,
-    pub farmer_id: Option<i64>,
+    pub filters: Filters,
     pub sort: SortOrder,
     /// 1-based.
     pub page: u32,
@@ -101,37 +115,57 @@ enum Arg {
     Int(i64),
 }
 
-/// The shared `where` clause of a catalogue query and its arguments, numbered from `$1`.
-fn where_clause(filter: &CatalogueFilter) -> (String, Vec<Arg>) {
+/// The shared `where` clause of a catalogue query and its arguments, numbered from `$1`
+/// (`$1` is always today).
+fn where_clause(terms: &[String], f: &Filters, today: Date) -> (String, Vec<Arg>) {
     let mut sql = String::from("l.status = 'approved' and l.available_until >= $1");
-    let mut args = vec![Arg::Text(format_date(filter.today))];
+    let mut args = vec![Arg::Text(format_date(today))];
     let mut push = |sql: &mut String, clause: &str, arg: Arg| {
         args.push(arg);
         sql.push_str(&clause.replace('?', &format!("${}", args.len())));
     };
-    for term in &filter.terms {
+    for term in terms {
         push(&mut sql, " and l.search_text like ?", Arg::Text(format!("% {term}%")));
     }
-    if let Some(crop) = &filter.crop {
-        push(&mut sql, " and l.crop = ?", Arg::Text(crop.clone()));
+    for (column, value) in [("crop", &f.crop), ("variety", &f.variety), ("form", &f.form)] {
+        if let Some(v) = value {
+            push(&mut sql, &format!(" and l.{column} = ?"), Arg::Text(v.clone()));
+        }
     }
-    if let Some(variety) = &filter.variety {
-        push(&mut sql, " and l.variety = ?", Arg::Text(variety.clone()));
-    }
-    if let Some(commune) = &filter.commune {
+    if let Some(commune) = &f.commune {
         push(&mut sql, " and (l.commune = ?", Arg::Text(commune.clone()));
         push(&mut sql, " or l.legacy_commune = ?)", Arg::Text(commune.clone()));
     }
-    if let Some(cert) = &filter.certification {
-        push(&mut sql, " and l.certification_codes like ?", Arg::Text(format!("%,{cert},%")));
+    const VALID: &str = "(c.valid_until is null or c.valid_until >= $1)";
+    if let Some(cert) = &f.certification {
+        push(
+            &mut sql,
+            &format!(" and exists (select 1 from listing_certifications c where c.listing_id = l.id and c.code = ? and {VALID})"),
+            Arg::Text(cert.clone()),
+        );
     }
-    if let Some(min) = filter.min_price {
+    if let Some(stars) = f.min_ocop_stars {
+        push(
+            &mut sql,
+            &format!(
+                " and exists (select 1 from listing_certifications c where c.listing_id = l.id and c.code = 'ocop' and c.stars >= ? and {VALID})"
+            ),
+            Arg::Int(i64::from(stars)),
+        );
+    }
+    if let Some(min) = f.min_price {
         push(&mut sql, " and l.price_vnd_per_kg >= ?", Arg::Int(min));
     }
-    if let Some(max) = filter.max_price {
+    if let Some(max) = f.max_price {
         push(&mut sql, " and l.price_vnd_per_kg <= ?", Arg::Int(max));
     }
-    if let Some(farmer) = filter.farmer_id {
+    if f.in_season {
+        sql.push_str(" and l.available_from <= $1");
+    }
+    if f.in_stock {
+        sql.push_str(" and l.quantity_kg > 0");
+    }
+    if let Some(farmer) = f.farmer_id {
         push(&mut sql, " and l.farmer_id = ?", Arg::Int(farmer));
     }
     (sql, args)
@@ -153,7 +187,7 @@ fn bind<'q>(
 impl Store {
     /// The public catalogue for `filter`: one page of listings, the total and facet counts.
     pub async fn catalogue(&self, filter: &CatalogueFilter) -> Result<CataloguePage> {
-        let (clause, args) = where_clause(filter);
+        let (clause, args) = where_clause(&filter.terms, &filter.filters, filter.today);
         let order = match filter.sort {
             SortOrder::Relevance if !filter.terms.is_empty() => {
                 // Titles that hold the words rank first, then the freshest.
@@ -184,13 +218,29 @@ impl Store {
             "n",
         )?;
 
+        let facets = self.facets(&clause, &args).await?;
+        Ok(CataloguePage { hits, total, facets })
+    }
+
+    /// Facet counts for `filters` alone, as the database counts them: what every search
+    /// engine's counts must equal.
+    pub async fn facet_counts(&self, filters: &Filters, today: Date) -> Result<(i64, Facets)> {
+        let (clause, args) = where_clause(&[], filters, today);
+        let total = int(
+            &bind(sqlx::query(&format!("select count(*) as n from listings l where {clause}")), &args).fetch_one(&self.pool).await?,
+            "n",
+        )?;
+        Ok((total, self.facets(&clause, &args).await?))
+    }
+
+    async fn facets(&self, clause: &str, args: &[Arg]) -> Result<Facets> {
         let mut facets = Facets::default();
         for (column, out) in [("crop", &mut facets.crop), ("variety", &mut facets.variety), ("commune", &mut facets.commune)] {
             let rows = bind(
                 sqlx::query(&format!(
                     "select l.{column} as value, count(*) as n from listings l where {clause} and l.{column} is not null group by l.{column} order by n desc, value"
                 )),
-                &args,
+                args,
             )
             .fetch_all(&self.pool)
             .await?;
@@ -198,26 +248,79 @@ impl Store {
                 out.push(Facet { value: row.try_get("value")?, count: int(&row, "n")? });
             }
         }
-        let certs = &reference().certifications;
-        if !certs.is_empty() {
-            let sums: Vec<String> = certs
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    format!("coalesce(sum(case when l.certification_codes like '%,{}' || ',%' then 1 else 0 end), 0) as c{i}", c.key)
-                })
-                .collect();
-            let row = bind(sqlx::query(&format!("select {} from listings l where {clause}", sums.join(", "))), &args)
-                .fetch_one(&self.pool)
-                .await?;
-            for (i, c) in certs.iter().enumerate() {
-                let count = int(&row, &format!("c{i}"))?;
-                if count > 0 {
-                    facets.certification.push(Facet { value: c.key.clone(), count });
-                }
-            }
-            facets.certification.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+        let rows = bind(
+            sqlx::query(&format!(
+                "select c.code as value, count(*) as n from listings l join listing_certifications c on c.listing_id = l.id
+                 where {clause} and (c.valid_until is null or c.valid_until >= $1) group by c.code order by n desc, value"
+            )),
+            args,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            facets.certification.push(Facet { value: row.try_get("value")?, count: int(&row, "n")? });
         }
-        Ok(CataloguePage { hits, total, facets })
+        Ok(facets)
+    }
+
+    /// Up to `limit` listings waiting in the search outbox: (outbox row id, listing id).
+    pub async fn search_outbox(&self, limit: i64) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query("select id, listing_id from search_outbox order by id limit $1").bind(limit).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((int(r, "id")?, int(r, "listing_id")?))).collect()
+    }
+
+    /// Removes outbox rows once their listings are indexed.
+    pub async fn search_outbox_done(&self, rows: &[(i64, i64)]) -> Result<()> {
+        for (id, _) in rows {
+            sqlx::query("delete from search_outbox where id = $1").bind(*id).execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Rows waiting in the search outbox.
+    pub async fn search_outbox_len(&self) -> Result<i64> {
+        int(&sqlx::query("select count(*) as n from search_outbox").fetch_one(&self.pool).await?, "n")
+    }
+
+    /// The listings among `ids` that belong in the catalogue (approved), for indexing.
+    pub async fn public_listings(&self, ids: &[i64]) -> Result<Vec<Listing>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let rows = sqlx::query(&format!(
+            "select {LISTING_COLUMNS} from listings l join users u on u.id = l.farmer_id where l.id in ({list}) and l.status = 'approved'"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(listing_from_row).collect()
+    }
+
+    /// Approved listings with ids above `after`, in id order, `limit` at a time: for rebuilding
+    /// and reconciling the index page by page.
+    pub async fn public_listings_after(&self, after: i64, limit: i64) -> Result<Vec<Listing>> {
+        let rows = sqlx::query(&format!(
+            "select {LISTING_COLUMNS} from listings l join users u on u.id = l.farmer_id where l.status = 'approved' and l.id > $1 order by l.id limit $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(listing_from_row).collect()
+    }
+
+    /// Listings by id, in the order given (missing ids are skipped): hits from an engine.
+    pub async fn listings_by_ids(&self, ids: &[i64]) -> Result<Vec<Listing>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let rows =
+            sqlx::query(&format!("select {LISTING_COLUMNS} from listings l join users u on u.id = l.farmer_id where l.id in ({list})"))
+                .fetch_all(&self.pool)
+                .await?;
+        let mut found = rows.iter().map(listing_from_row).collect::<Result<Vec<_>>>()?;
+        found.sort_by_key(|l| ids.iter().position(|id| *id == l.id));
+        Ok(found)
     }
 }

@@ -12,7 +12,7 @@ mod sessions;
 pub mod testing;
 mod users;
 
-pub use catalogue::{CatalogueFilter, CatalogueHit, CataloguePage, Facet, Facets, SortOrder};
+pub use catalogue::{CatalogueFilter, CatalogueHit, CataloguePage, Facet, Facets, Filters, SortOrder, search_text};
 pub use listings::{Change, Listing, NewListing, ReviewFilter};
 pub use photos::{MAX_PHOTOS_PER_LISTING, Photo};
 pub use sessions::SessionInfo;

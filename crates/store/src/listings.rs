@@ -168,6 +168,8 @@ impl Store {
         };
         let id = int(&row, "id")?;
         log_change(&mut tx, id, Some(new.actor_id), "status", None, Some(status.as_str()), None).await?;
+        write_certifications(&mut tx, id, &f.certifications).await?;
+        enqueue_search(&mut tx, id).await?;
         tx.commit().await?;
         Ok((self.listing(id).await?, true))
     }
@@ -275,6 +277,8 @@ impl Store {
         if status != before.status {
             log_change(&mut tx, id, Some(actor_id), "status", Some(before.status.as_str()), Some(status.as_str()), None).await?;
         }
+        write_certifications(&mut tx, id, &after.certifications).await?;
+        enqueue_search(&mut tx, id).await?;
         tx.commit().await?;
         self.listing(id).await
     }
@@ -307,6 +311,7 @@ impl Store {
             return Err(StoreError::Stale);
         }
         log_change(&mut tx, id, actor_id, "status", Some(before.status.as_str()), Some(status.as_str()), reason).await?;
+        enqueue_search(&mut tx, id).await?;
         tx.commit().await?;
         self.listing(id).await
     }
@@ -371,9 +376,36 @@ impl Store {
                 .bind(l.id)
                 .execute(&mut **tx)
                 .await?;
+            enqueue_search(tx, l.id).await?;
         }
         Ok(())
     }
+}
+
+/// Replaces a listing's certification rows.
+pub(crate) async fn write_certifications(tx: &mut Transaction<'_, Any>, listing_id: i64, claims: &[CertificationClaim]) -> Result<()> {
+    sqlx::query("delete from listing_certifications where listing_id = $1").bind(listing_id).execute(&mut **tx).await?;
+    for c in claims {
+        sqlx::query("insert into listing_certifications (listing_id, code, stars, valid_until) values ($1, $2, $3, $4)")
+            .bind(listing_id)
+            .bind(c.code.clone())
+            .bind(c.stars.map(i64::from))
+            .bind(c.valid_until.map(format_date))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Queues a listing for the search index, in the caller's transaction: committed together with
+/// the change, so a crash cannot lose it.
+pub(crate) async fn enqueue_search(tx: &mut Transaction<'_, Any>, listing_id: i64) -> Result<()> {
+    sqlx::query("insert into search_outbox (listing_id, enqueued_at) values ($1, $2)")
+        .bind(listing_id)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 async fn log_change(

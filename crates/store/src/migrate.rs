@@ -13,12 +13,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "core",
-    sqlite: include_str!("../../../migrations/sqlite/0001_core.sql"),
-    postgres: include_str!("../../../migrations/postgres/0001_core.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "core",
+        sqlite: include_str!("../../../migrations/sqlite/0001_core.sql"),
+        postgres: include_str!("../../../migrations/postgres/0001_core.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "search",
+        sqlite: include_str!("../../../migrations/sqlite/0002_search.sql"),
+        postgres: include_str!("../../../migrations/postgres/0002_search.sql"),
+    },
+];
 
 impl Store {
     /// Brings the schema up to date; safe to call from several processes at once.
@@ -60,6 +68,9 @@ impl Store {
             }
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            if migration.version == 2 {
+                backfill_certifications(&mut tx).await?;
+            }
             sqlx::query("insert into schema_migrations (version, name, checksum, applied_at) values ($1, $2, $3, $4)")
                 .bind(migration.version)
                 .bind(migration.name)
@@ -72,4 +83,18 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Fills `listing_certifications` from the listings' JSON column, and queues every listing for
+/// the search index (data that existed before migration 2).
+async fn backfill_certifications(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+    let rows = sqlx::query("select id, certifications from listings").fetch_all(&mut **tx).await?;
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let json: String = row.try_get("certifications")?;
+        let claims: Vec<nongsan_domain::listing::CertificationClaim> = serde_json::from_str(&json).unwrap_or_default();
+        crate::listings::write_certifications(tx, id, &claims).await?;
+        crate::listings::enqueue_search(tx, id).await?;
+    }
+    Ok(())
 }

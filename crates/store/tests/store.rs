@@ -4,7 +4,7 @@
 use nongsan_domain::account::{Role, SellerKind};
 use nongsan_domain::listing::{Event, RawListing, Status};
 use nongsan_store::testing::TestDb;
-use nongsan_store::{CatalogueFilter, NewListing, NewUser, Profile, ReviewFilter, SortOrder, Store, StoreError};
+use nongsan_store::{CatalogueFilter, Filters, NewListing, NewUser, Profile, ReviewFilter, SortOrder, Store, StoreError};
 use time::Date;
 use time::macros::date;
 
@@ -53,13 +53,7 @@ async fn listing(store: &Store, farmer_id: i64, raw: RawListing) -> i64 {
 fn filter(terms: &[&str]) -> CatalogueFilter {
     CatalogueFilter {
         terms: terms.iter().map(|s| s.to_string()).collect(),
-        crop: None,
-        variety: None,
-        commune: None,
-        certification: None,
-        min_price: None,
-        max_price: None,
-        farmer_id: None,
+        filters: Filters::default(),
         sort: SortOrder::Relevance,
         page: 1,
         per_page: 20,
@@ -206,16 +200,29 @@ async fn catalogue_filters_and_facets_agree_with_the_rows() {
     assert_eq!(all.total, 4);
     assert_eq!(all.facets.crop.iter().map(|f| (f.value.as_str(), f.count)).collect::<Vec<_>>(), vec![("coffee", 2), ("durian", 2)]);
     assert_eq!(all.facets.certification.len(), 1);
-    let gia_hiep = s.catalogue(&CatalogueFilter { commune: Some("gia-hiep".into()), ..filter(&[]) }).await.unwrap();
+    let gia_hiep = s
+        .catalogue(&CatalogueFilter { filters: Filters { commune: Some("gia-hiep".into()), ..Filters::default() }, ..filter(&[]) })
+        .await
+        .unwrap();
     assert_eq!(gia_hiep.total, 2);
-    let legacy = s.catalogue(&CatalogueFilter { commune: Some("dinh-lac".into()), ..filter(&[]) }).await.unwrap();
+    let legacy = s
+        .catalogue(&CatalogueFilter { filters: Filters { commune: Some("dinh-lac".into()), ..Filters::default() }, ..filter(&[]) })
+        .await
+        .unwrap();
     assert_eq!(legacy.total, 4, "a legacy commune matches too");
     let band = s
-        .catalogue(&CatalogueFilter { min_price: Some(90_000), max_price: Some(125_000), sort: SortOrder::PriceAsc, ..filter(&[]) })
+        .catalogue(&CatalogueFilter {
+            filters: Filters { min_price: Some(90_000), max_price: Some(125_000), ..Filters::default() },
+            sort: SortOrder::PriceAsc,
+            ..filter(&[])
+        })
         .await
         .unwrap();
     assert_eq!(band.hits.iter().map(|l| l.fields.price_vnd_per_kg).collect::<Vec<_>>(), vec![95_000, 120_000]);
-    let certified = s.catalogue(&CatalogueFilter { certification: Some("organic".into()), ..filter(&[]) }).await.unwrap();
+    let certified = s
+        .catalogue(&CatalogueFilter { filters: Filters { certification: Some("organic".into()), ..Filters::default() }, ..filter(&[]) })
+        .await
+        .unwrap();
     assert_eq!(certified.total, 1);
     let page2 = s.catalogue(&CatalogueFilter { per_page: 3, page: 2, ..filter(&[]) }).await.unwrap();
     assert_eq!((page2.hits.len(), page2.total), (1, 4));

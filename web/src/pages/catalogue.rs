@@ -226,7 +226,8 @@ pub async fn farmer(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     if farmer.role != Role::Farmer {
         return Err(AppError::NotFound);
     }
-    let query = CatalogueQuery { farmer_id: Some(id), page: 1, per_page: 100, ..CatalogueQuery::default() };
+    let filters = nongsan_store::Filters { farmer_id: Some(id), ..nongsan_store::Filters::default() };
+    let query = CatalogueQuery { filters, page: 1, per_page: 100, ..CatalogueQuery::default() };
     let result = state.catalogue.search(&query, actions::today()).await?;
     let ids: Vec<i64> = result.hits.iter().map(|l| l.id).collect();
     let covers = state.store.cover_photos(&ids).await?;
