@@ -6,7 +6,9 @@ use nongsan_domain::account::Role;
 use nongsan_domain::phone::Phone;
 use nongsan_domain::reference::reference;
 use nongsan_media::MediaStore;
-use nongsan_search::DatabaseCatalogue;
+use nongsan_search::embedded::EmbeddedEngine;
+use nongsan_search::meili::MeiliEngine;
+use nongsan_search::{Engine, SearchService};
 use nongsan_store::{NewUser, Profile, Store};
 use nongsan_web::{App, AppState, Config};
 use std::net::SocketAddr;
@@ -26,6 +28,15 @@ pub struct Cli {
 /// Where data lives; shared by every command.
 #[derive(Debug, Args)]
 pub struct Storage {
+    /// Meilisearch server for the catalogue (the embedded engine when unset).
+    #[arg(long, env = "MEILI_URL", global = true)]
+    pub meili_url: Option<String>,
+    /// Meilisearch API key.
+    #[arg(long, env = "MEILI_API_KEY", global = true, hide_env_values = true)]
+    pub meili_api_key: Option<String>,
+    /// Meilisearch index name.
+    #[arg(long, env = "MEILI_INDEX", default_value = "listings", global = true)]
+    pub meili_index: String,
     /// Directory for the SQLite database and photos.
     #[arg(long, env = "NONGSAN_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
@@ -50,6 +61,10 @@ pub enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Rebuild the search index from the database; searches keep answering meanwhile.
+    Reindex,
+    /// Compare the search index with the database and repair what differs.
+    Reconcile,
     /// Load data.
     Seed {
         /// Realistic demo data: Di Linh farmers, listings, a curator and a helper.
@@ -82,6 +97,20 @@ pub enum UserCommand {
 }
 
 impl Storage {
+    /// The search service over the configured engine, caught up with the outbox.
+    pub async fn search(&self, store: &Store) -> anyhow::Result<Arc<SearchService>> {
+        let engine: Arc<dyn Engine> = match &self.meili_url {
+            Some(url) => Arc::new(MeiliEngine::new(url, self.meili_api_key.as_deref(), &self.meili_index)?),
+            None => Arc::new(EmbeddedEngine::open(&self.data_dir.join("search"))?),
+        };
+        let search = Arc::new(SearchService::new(store.clone(), engine));
+        if let Err(e) = search.start().await {
+            // The catalogue answers from the database until the engine is back.
+            tracing::warn!(error = %e, "search engine not ready; the outbox keeps changes");
+        }
+        Ok(search)
+    }
+
     pub async fn open(&self) -> anyhow::Result<Store> {
         match &self.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -98,6 +127,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             println!("schema up to date ({:?})", store.backend());
         }
+        Command::Reindex => {
+            let search = cli.storage.search(&store).await?;
+            let started = std::time::Instant::now();
+            let n = search.rebuild().await?;
+            println!("search index rebuilt ({}): {n} listings in {:.1} s", search.engine().name(), started.elapsed().as_secs_f64());
+        }
+        Command::Reconcile => {
+            let search = cli.storage.search(&store).await?;
+            let r = search.reconcile().await?;
+            println!("search index reconciled: {} missing, {} stale, {} extra (repaired)", r.missing, r.stale, r.extra);
+        }
         Command::Seed { demo } => {
             if !demo {
                 anyhow::bail!("nothing to seed: pass --demo");
@@ -112,7 +152,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if demo {
                 crate::demo::seed(&store).await?;
             }
-            serve(store, &cli.storage.data_dir, addr, secure_cookies).await?;
+            let search = cli.storage.search(&store).await?;
+            serve(store, search, &cli.storage.data_dir, addr, secure_cookies).await?;
         }
     }
     Ok(())
@@ -154,10 +195,17 @@ async fn add_user(
     Ok(user)
 }
 
-async fn serve(store: Store, data_dir: &std::path::Path, addr: SocketAddr, secure_cookies: bool) -> anyhow::Result<()> {
+async fn serve(
+    store: Store,
+    search: Arc<SearchService>,
+    data_dir: &std::path::Path,
+    addr: SocketAddr,
+    secure_cookies: bool,
+) -> anyhow::Result<()> {
     let media = MediaStore::new(data_dir.join("photos"), 2);
-    let catalogue = Arc::new(DatabaseCatalogue::new(store.clone()));
-    let state = AppState::new(App { store: store.clone(), catalogue, media, config: Config { secure_cookies, ..Config::default() } });
+    let indexer = tokio::spawn(nongsan_jobs::run_search_indexer(search.clone(), Duration::from_secs(2), Duration::from_secs(3600)));
+    let state =
+        AppState::new(App { store: store.clone(), catalogue: search, media, config: Config { secure_cookies, ..Config::default() } });
     let housekeeping = tokio::spawn(nongsan_jobs::run_housekeeping(store.clone(), Duration::from_secs(3600)));
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
     tracing::info!(%addr, backend = ?store.backend(), "nongsan serving");
@@ -167,6 +215,7 @@ async fn serve(store: Store, data_dir: &std::path::Path, addr: SocketAddr, secur
         })
         .await?;
     housekeeping.abort();
+    indexer.abort();
     store.close().await;
     Ok(())
 }

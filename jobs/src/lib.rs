@@ -36,3 +36,30 @@ pub async fn run_housekeeping(store: Store, every: Duration) {
         }
     }
 }
+
+/// Keeps the search index in step: drains the outbox every `every`, picks up an index another
+/// process rebuilt, and reconciles the index with the database every `reconcile_every` (which
+/// also retires certifications that expired).
+pub async fn run_search_indexer(search: std::sync::Arc<nongsan_search::SearchService>, every: Duration, reconcile_every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    let mut last_reconcile = tokio::time::Instant::now();
+    loop {
+        tick.tick().await;
+        let switched = match search.engine().follow() {
+            Ok(switched) => switched,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not open the rebuilt search index");
+                false
+            }
+        };
+        if let Err(e) = search.drain_outbox().await {
+            tracing::warn!(error = %e, "search indexing postponed");
+        }
+        if switched || last_reconcile.elapsed() >= reconcile_every {
+            last_reconcile = tokio::time::Instant::now();
+            if let Err(e) = search.reconcile().await {
+                tracing::warn!(error = %e, "search reconcile postponed");
+            }
+        }
+    }
+}

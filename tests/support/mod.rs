@@ -9,7 +9,8 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use nongsan_domain::account::Role;
 use nongsan_media::MediaStore;
-use nongsan_search::DatabaseCatalogue;
+use nongsan_search::SearchService;
+use nongsan_search::embedded::EmbeddedEngine;
 use nongsan_store::testing::TestDb;
 use nongsan_store::{NewUser, Profile};
 use nongsan_web::{App, AppState, Config};
@@ -57,9 +58,12 @@ impl TestApp {
     pub async fn new() -> TestApp {
         let db = TestDb::new().await;
         let media_dir = std::env::temp_dir().join(format!("nongsan-media-test-{}", &nongsan_store::random_token()[..12]));
+        let engine = EmbeddedEngine::open(&media_dir.join("search")).expect("embedded search index");
+        let search = Arc::new(SearchService::new(db.store.clone(), Arc::new(engine)));
+        search.start().await.expect("search starts");
         let state = AppState::new(App {
             store: db.store.clone(),
-            catalogue: Arc::new(DatabaseCatalogue::new(db.store.clone())),
+            catalogue: search,
             media: MediaStore::new(media_dir.clone(), 2),
             config: Config::default(),
         });

@@ -279,7 +279,7 @@ pub async fn update_profile(
         user = app.store.user(farmer.id).await?;
     }
     for listing in app.store.listings_of(farmer.id).await? {
-        app.catalogue.listing_changed(listing.id).await?;
+        app.catalogue.listing_changed(listing.id).await;
     }
     Ok(user)
 }
@@ -344,7 +344,7 @@ pub async fn edit_listing(app: &App, viewer: &Viewer, id: i64, raw: &RawListing,
     }
     let fields = fields.map_err(AppError::Invalid)?;
     let updated = app.store.update_listing(id, viewer.id(), &fields, reason, as_reviewer).await?;
-    app.catalogue.listing_changed(id).await?;
+    app.catalogue.listing_changed(id).await;
     Ok(updated)
 }
 
@@ -376,7 +376,7 @@ impl OwnerAction {
 pub async fn owner_action(app: &App, viewer: &Viewer, id: i64, action: OwnerAction) -> Result<Listing, AppError> {
     own_listing(app, viewer, id).await?;
     let listing = app.store.transition(id, Some(viewer.id()), action.event(), None).await?;
-    app.catalogue.listing_changed(id).await?;
+    app.catalogue.listing_changed(id).await;
     Ok(listing)
 }
 
@@ -404,7 +404,7 @@ pub async fn review(app: &App, viewer: &Viewer, id: i64, decision: Decision, rea
     };
     let reason = (!reason.is_empty()).then_some(reason);
     let listing = app.store.transition(id, Some(viewer.id()), event, reason.as_deref()).await?;
-    app.catalogue.listing_changed(id).await?;
+    app.catalogue.listing_changed(id).await;
     tracing::info!(listing.id = id, curator.id = viewer.id(), ?decision, "listing reviewed");
     Ok(listing)
 }
@@ -417,7 +417,7 @@ pub async fn add_photo(app: &App, viewer: &Viewer, listing_id: i64, bytes: Vec<u
     }
     let stored = app.media.accept(bytes).await?;
     let photo = app.store.add_photo(listing_id, &stored.hash, stored.width, stored.height, stored.bytes).await?;
-    app.catalogue.listing_changed(listing_id).await?;
+    app.catalogue.listing_changed(listing_id).await;
     Ok(photo)
 }
 
@@ -426,7 +426,7 @@ pub async fn delete_photo(app: &App, viewer: &Viewer, listing_id: i64, photo_id:
     if let Some(hash) = app.store.delete_photo(listing_id, photo_id).await? {
         app.media.remove(&hash).await;
     }
-    app.catalogue.listing_changed(listing_id).await?;
+    app.catalogue.listing_changed(listing_id).await;
     Ok(())
 }
 

@@ -12,6 +12,9 @@ pub struct Choice {
     pub key: String,
     pub name_vi: String,
     pub name_en: String,
+    /// Other names buyers search for.
+    #[serde(default)]
+    pub synonyms: Vec<String>,
 }
 
 impl Choice {

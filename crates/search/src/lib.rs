@@ -1,16 +1,35 @@
-//! The catalogue query model and the engines that answer it.
+//! Catalogue search: the query model, the query understanding shared by every engine, and
+//! the engines.
 //!
-//! Buyers' queries arrive as [`CatalogueQuery`]; an engine behind the [`Catalogue`] trait
-//! answers them. [`DatabaseCatalogue`] answers straight from the store (the source of truth);
-//! dedicated search engines plug in behind the same trait and are checked against it.
+//! Buyers' queries arrive as [`CatalogueQuery`]. [`SearchService`] understands the words once
+//! ([`understand`]), asks an [`Engine`] — the embedded tantivy index ([`embedded`]) or
+//! Meilisearch ([`meili`]) — and ranks the first results by the same rules whatever answered:
+//! words typed with their accents and words kept together in order come first. The database is
+//! the truth: every catalogue change leaves a row in the search outbox, which [`SearchService`]
+//! drains into the engine; [`DatabaseCatalogue`] answers from the database itself when an engine
+//! cannot.
 
-use nongsan_domain::text::fold;
-use nongsan_store::{CatalogueFilter, CataloguePage, Filters, SortOrder, Store};
+mod database;
+pub mod doc;
+pub mod embedded;
+pub mod highlight;
+pub mod meili;
+mod service;
+pub mod understand;
+pub mod vocabulary;
+
+pub use database::DatabaseCatalogue;
+pub use doc::SearchDoc;
+pub use service::{SearchService, Suggestion};
+pub use understand::{Understood, understand};
+
+use nongsan_store::{Facets, Filters, Listing, SortOrder};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use time::Date;
 
-/// A boxed future, so engines can sit behind `dyn Catalogue`.
+/// A boxed future, so engines can sit behind `dyn`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What a buyer asked for.
@@ -28,71 +47,103 @@ pub struct CatalogueQuery {
 /// Results per page unless the query says otherwise.
 pub const DEFAULT_PER_PAGE: u32 = 20;
 
+/// One listing found, with its title's matching words marked.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub listing: Listing,
+    /// The title, HTML-escaped, matches in `<mark>`; `None` when no word matched the title.
+    pub highlight: Option<String>,
+}
+
+/// An answer to a catalogue query.
+#[derive(Debug, Clone, Default)]
+pub struct SearchPage {
+    pub hits: Vec<Hit>,
+    pub total: u64,
+    pub facets: Facets,
+    /// The search engine could not answer; this came from the database's simpler search.
+    pub degraded: bool,
+}
+
 /// Why a search failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     #[error(transparent)]
     Store(#[from] nongsan_store::StoreError),
+    #[error("search engine: {0}")]
+    Engine(String),
 }
 
-/// A search engine over the public catalogue.
+impl SearchError {
+    pub fn engine(e: impl std::fmt::Display) -> SearchError {
+        SearchError::Engine(e.to_string())
+    }
+}
+
+/// The catalogue as the web application sees it.
 pub trait Catalogue: Send + Sync {
     /// Answers `query` as of `today` (listings whose window ended are not shown).
-    fn search<'a>(&'a self, query: &'a CatalogueQuery, today: Date) -> BoxFuture<'a, Result<CataloguePage, SearchError>>;
+    fn search<'a>(&'a self, query: &'a CatalogueQuery, today: Date) -> BoxFuture<'a, Result<SearchPage, SearchError>>;
 
-    /// Tells the engine a listing changed, so a derived index can follow.
-    fn listing_changed(&self, id: i64) -> BoxFuture<'_, Result<(), SearchError>>;
+    /// Words and titles completing what a buyer is typing.
+    fn suggest<'a>(&'a self, text: &'a str, today: Date) -> BoxFuture<'a, Result<Vec<Suggestion>, SearchError>>;
+
+    /// A listing changed (its outbox row is committed): bring the index up to date now.
+    /// Failures leave the outbox for later and are not the caller's concern.
+    fn listing_changed(&self, id: i64) -> BoxFuture<'_, ()>;
 
     /// The engine's name, for logs and `/healthz`.
     fn name(&self) -> &'static str;
 }
 
-/// Splits free text into folded words: accents optional, đ read as d.
-pub fn terms(text: &str) -> Vec<String> {
-    fold(text).split(' ').filter(|w| !w.is_empty()).take(12).map(str::to_owned).collect()
+/// A query as an engine receives it: words already resolved, filters exact.
+#[derive(Debug, Clone)]
+pub struct EngineQuery {
+    pub understood: Understood,
+    pub filters: Filters,
+    /// Julian day of today: windows that ended before are excluded.
+    pub today: i64,
+    pub sort: SortOrder,
+    pub offset: usize,
+    pub limit: usize,
 }
 
-/// Answers from the database itself.
-#[derive(Clone)]
-pub struct DatabaseCatalogue {
-    store: Store,
+/// A document found, with the texts the shared ranking reads.
+#[derive(Debug, Clone)]
+pub struct EngineHit {
+    pub id: i64,
+    pub folded: String,
+    pub accented: String,
 }
 
-impl DatabaseCatalogue {
-    pub fn new(store: Store) -> Self {
-        DatabaseCatalogue { store }
-    }
+#[derive(Debug, Clone, Default)]
+pub struct EngineResult {
+    pub hits: Vec<EngineHit>,
+    pub total: u64,
+    pub facets: Facets,
 }
 
-impl Catalogue for DatabaseCatalogue {
-    fn search<'a>(&'a self, query: &'a CatalogueQuery, today: Date) -> BoxFuture<'a, Result<CataloguePage, SearchError>> {
-        Box::pin(async move {
-            let filter = CatalogueFilter {
-                terms: terms(&query.text),
-                filters: query.filters.clone(),
-                sort: query.sort,
-                page: query.page.max(1),
-                per_page: if query.per_page == 0 { DEFAULT_PER_PAGE } else { query.per_page },
-                today,
-            };
-            Ok(self.store.catalogue(&filter).await?)
-        })
-    }
+/// A search engine holding the public catalogue.
+pub trait Engine: Send + Sync {
+    fn name(&self) -> &'static str;
 
-    fn listing_changed(&self, _id: i64) -> BoxFuture<'_, Result<(), SearchError>> {
-        // The database is the index.
-        Box::pin(async { Ok(()) })
-    }
+    fn search(&self, query: EngineQuery) -> BoxFuture<'_, Result<EngineResult, SearchError>>;
 
-    fn name(&self) -> &'static str {
-        "database"
-    }
-}
+    /// Adds or replaces documents.
+    fn upsert(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>>;
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn terms_fold_and_split() {
-        assert_eq!(super::terms("  SẦU riêng, Đinh Lạc "), vec!["sau", "rieng", "dinh", "lac"]);
+    /// Removes documents (absent ids are fine).
+    fn delete(&self, ids: Vec<i64>) -> BoxFuture<'_, Result<(), SearchError>>;
+
+    /// Replaces the whole index with `docs`; searches keep answering from the old index until
+    /// the new one is complete.
+    fn replace_all(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>>;
+
+    /// Every indexed id with its document hash: what the reconcile job compares.
+    fn hashes(&self) -> BoxFuture<'_, Result<HashMap<i64, u64>, SearchError>>;
+
+    /// Picks up an index another process rebuilt; true when it switched (then reconcile).
+    fn follow(&self) -> Result<bool, SearchError> {
+        Ok(false)
     }
 }

@@ -19,11 +19,12 @@ pub fn search_text(fields: &ListingFields, farmer_name: &str, commune: Option<&s
     if let Some(crop) = data.crop(&fields.crop) {
         parts.extend([crop.name_vi.as_str(), crop.name_en.as_str()]);
         parts.extend(crop.synonyms.iter().map(String::as_str));
-        if let Some(v) = crop.variety(&fields.variety) {
-            parts.extend([v.name_vi.as_str(), v.name_en.as_str()]);
-        }
-        if let Some(f) = crop.form(&fields.form) {
-            parts.extend([f.name_vi.as_str(), f.name_en.as_str()]);
+        for choice in [crop.variety(&fields.variety), crop.form(&fields.form), fields.grade.as_deref().and_then(|g| crop.grade(g))]
+            .into_iter()
+            .flatten()
+        {
+            parts.extend([choice.name_vi.as_str(), choice.name_en.as_str()]);
+            parts.extend(choice.synonyms.iter().map(String::as_str));
         }
     }
     if let Some(c) = commune.and_then(|k| data.places.current(k)) {

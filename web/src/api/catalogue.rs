@@ -13,20 +13,20 @@ use serde_json::{Value, json};
 pub async fn search(State(state): State<AppState>, Query(params): Query<CatalogueParams>) -> Result<Json<Value>, AppError> {
     let query = params.to_query().map_err(AppError::Invalid)?;
     let result = state.catalogue.search(&query, actions::today()).await?;
-    let ids: Vec<i64> = result.hits.iter().map(|l| l.id).collect();
+    let ids: Vec<i64> = result.hits.iter().map(|h| h.listing.id).collect();
     let covers = state.store.cover_photos(&ids).await?;
     let hits: Vec<Value> = result
         .hits
         .iter()
-        .map(|l| {
+        .map(|h| {
+            let l = &h.listing;
             let mut hit = listing_json(l);
             if let Some(obj) = hit.as_object_mut() {
                 // Buyers do not see review notes.
                 obj.remove("rejection_reason");
-                obj.insert(
-                    "thumb".into(),
-                    json!(covers.iter().find(|p| p.listing_id == l.id).map(|p| actions::photo_url(&p.hash, "thumb"))),
-                );
+                let thumb = covers.iter().find(|p| p.listing_id == l.id).map(|p| actions::photo_url(&p.hash, "thumb"));
+                obj.insert("thumb".into(), json!(thumb));
+                obj.insert("highlight".into(), json!(h.highlight));
             }
             hit
         })
@@ -37,7 +37,23 @@ pub async fn search(State(state): State<AppState>, Query(params): Query<Catalogu
         "page": query.page,
         "per_page": query.per_page,
         "facets": result.facets,
+        "degraded": result.degraded,
     })))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SuggestParams {
+    q: String,
+}
+
+/// Completions for search-as-you-type: words of the catalogue, then matching titles.
+pub async fn suggest(State(state): State<AppState>, Query(params): Query<SuggestParams>) -> Result<Json<Value>, AppError> {
+    if params.q.chars().count() > 200 {
+        return Err(AppError::invalid("q", "err.query.too_long"));
+    }
+    let suggestions = state.catalogue.suggest(&params.q, actions::today()).await?;
+    Ok(Json(json!({ "suggestions": suggestions })))
 }
 
 pub async fn reference_data() -> Json<Value> {

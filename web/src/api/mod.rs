@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(account::me))
         .route("/reference", get(catalogue::reference_data))
         .route("/catalogue", get(catalogue::search))
+        .route("/catalogue/suggest", get(catalogue::suggest))
         .route("/listings", get(listings::list).post(listings::create))
         .route("/listings/{id}", get(listings::get).patch(listings::update))
         .route("/listings/{id}/status", post(listings::status))

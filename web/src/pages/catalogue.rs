@@ -10,13 +10,13 @@ use crate::params::CatalogueParams;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 use nongsan_domain::FieldErrors;
 use nongsan_domain::account::Role;
 use nongsan_domain::quantity::format_kg;
 use nongsan_domain::reference::reference;
-use nongsan_search::CatalogueQuery;
-use nongsan_store::{Facet, Listing, Photo};
+use nongsan_search::{CatalogueQuery, Hit};
+use nongsan_store::{Facet, Photo};
 
 fn crop_icon(crop: &str) -> &'static str {
     match crop {
@@ -33,7 +33,8 @@ fn commune_name(key: &str) -> String {
 }
 
 /// A listing card: photo or crop icon, title, price, where.
-fn card(lang: Lang, l: &Listing, cover: Option<&Photo>, eager: bool) -> Markup {
+fn card(lang: Lang, hit: &Hit, cover: Option<&Photo>, eager: bool) -> Markup {
+    let l = &hit.listing;
     let loading = if eager { "eager" } else { "lazy" };
     html! {
         a.listing-card href={ "/listings/" (l.id) } {
@@ -43,7 +44,9 @@ fn card(lang: Lang, l: &Listing, cover: Option<&Photo>, eager: bool) -> Markup {
                 div.ph aria-hidden="true" { (crop_icon(&l.fields.crop)) }
             }
             div.body {
-                h3 { (l.fields.title) }
+                h3 {
+                    @if let Some(marked) = &hit.highlight { (PreEscaped(marked)) } @else { (l.fields.title) }
+                }
                 div.price { (vnd(l.fields.price_vnd_per_kg)) "/kg" }
                 div.meta {
                     (format_kg(l.fields.quantity_kg)) " kg"
@@ -159,12 +162,13 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx, Query(params): Query
         Err(errors) => (CatalogueQuery { page: 1, ..CatalogueQuery::default() }, errors),
     };
     let result = state.catalogue.search(&query, actions::today()).await?;
-    let ids: Vec<i64> = result.hits.iter().map(|l| l.id).collect();
+    let ids: Vec<i64> = result.hits.iter().map(|h| h.listing.id).collect();
     let covers = state.store.cover_photos(&ids).await?;
     let pages = (result.total as u32).div_ceil(query.per_page.max(1)).max(1);
     let body = html! {
         h1 { (lang.t("catalogue.title")) }
         (filters(lang, &params, &errors))
+        @if result.degraded { p.notice role="status" { (lang.t("catalogue.degraded")) } }
         p.meta role="status" { (lang.tf("catalogue.count", &[("n", &result.total.to_string())])) }
         (facet_links(&params, "crop", &result.facets.crop, |k| data.crop(k).map(|c| c.name(lang.is_en()).to_owned()).unwrap_or_default()))
         (facet_links(&params, "commune", &result.facets.commune, commune_name))
@@ -172,8 +176,8 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx, Query(params): Query
             p.card { (lang.t("catalogue.empty")) }
         } @else {
             div.grid {
-                @for (i, l) in result.hits.iter().enumerate() {
-                    (card(lang, l, covers.iter().find(|p| p.listing_id == l.id), i < 4))
+                @for (i, h) in result.hits.iter().enumerate() {
+                    (card(lang, h, covers.iter().find(|p| p.listing_id == h.listing.id), i < 4))
                 }
             }
         }
@@ -229,7 +233,7 @@ pub async fn farmer(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     let filters = nongsan_store::Filters { farmer_id: Some(id), ..nongsan_store::Filters::default() };
     let query = CatalogueQuery { filters, page: 1, per_page: 100, ..CatalogueQuery::default() };
     let result = state.catalogue.search(&query, actions::today()).await?;
-    let ids: Vec<i64> = result.hits.iter().map(|l| l.id).collect();
+    let ids: Vec<i64> = result.hits.iter().map(|h| h.listing.id).collect();
     let covers = state.store.cover_photos(&ids).await?;
     let data = reference();
     let en = lang.is_en();
@@ -246,7 +250,7 @@ pub async fn farmer(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
         }
         h2 { (lang.t("farmer.listings")) " (" (result.total) ")" }
         @if result.hits.is_empty() { p { (lang.t("farmer.no_listings")) } }
-        div.grid { @for l in &result.hits { (card(lang, l, covers.iter().find(|p| p.listing_id == l.id), false)) } }
+        div.grid { @for h in &result.hits { (card(lang, h, covers.iter().find(|p| p.listing_id == h.listing.id), false)) } }
     };
     Ok(page(lang, ctx.viewer.as_ref(), &farmer.profile.name, &ctx.path, body).into_response())
 }

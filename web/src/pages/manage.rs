@@ -161,7 +161,7 @@ pub async fn create(
     for stored in accepted {
         state.store.add_photo(listing.id, &stored.hash, stored.width, stored.height, stored.bytes).await?;
     }
-    state.catalogue.listing_changed(listing.id).await?;
+    state.catalogue.listing_changed(listing.id).await;
     Ok(Redirect::to(&format!("/manage/listings/{}?created=1", listing.id)).into_response())
 }
 

@@ -1,0 +1,119 @@
+//! What a search engine indexes for one listing, built the same way for every engine.
+
+use nongsan_domain::reference::reference;
+use nongsan_domain::text::fold;
+use nongsan_store::{Listing, search_text};
+use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
+use time::Date;
+
+/// The indexed form of a public listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchDoc {
+    pub id: i64,
+    /// Folded title (boosted).
+    pub title_folded: String,
+    /// Folded text: title, description, crop/variety/form names and their synonyms in both
+    /// languages, farmer and commune names (current and legacy).
+    pub folded: String,
+    /// The same words with their Vietnamese marks, lower case: ranks exact accented matches.
+    pub accented: String,
+    pub crop: String,
+    pub variety: String,
+    pub form: String,
+    pub commune: String,
+    pub legacy_commune: String,
+    /// Certifications valid on the day the document was built.
+    pub certifications: Vec<String>,
+    /// A valid OCOP rating, 0 when none.
+    pub ocop_stars: u64,
+    pub price: i64,
+    pub quantity_kg: f64,
+    /// Julian day numbers.
+    pub available_from: i64,
+    pub available_until: i64,
+    pub updated_at: i64,
+    pub farmer_id: i64,
+    /// A digest of everything above: what the reconcile job compares.
+    pub hash: u64,
+}
+
+/// Lower-cases and keeps the marks; separators become single spaces.
+pub fn accented_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() || ('\u{0300}'..='\u{036f}').contains(&c) {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
+impl SearchDoc {
+    /// The document for `listing` as of `today` (certifications that expired are left out).
+    pub fn from_listing(listing: &Listing, today: Date) -> SearchDoc {
+        let data = reference();
+        let f = &listing.fields;
+        let crop = data.crop(&f.crop);
+        let mut accented_parts: Vec<&str> = vec![&f.title, &f.description, &listing.farmer_name];
+        if let Some(crop) = crop {
+            accented_parts.push(&crop.name_vi);
+            if let Some(v) = crop.variety(&f.variety) {
+                accented_parts.push(&v.name_vi);
+            }
+            if let Some(form) = crop.form(&f.form) {
+                accented_parts.push(&form.name_vi);
+            }
+        }
+        if let Some(c) = listing.commune.as_deref().and_then(|k| data.places.current(k)) {
+            accented_parts.push(&c.name);
+        }
+        if let Some(c) = listing.legacy_commune.as_deref().and_then(|k| data.places.legacy(k)) {
+            accented_parts.push(&c.name);
+        }
+        let valid: Vec<_> = f.certifications.iter().filter(|c| c.is_valid_on(today)).collect();
+        let mut doc = SearchDoc {
+            id: listing.id,
+            title_folded: fold(&f.title),
+            folded: search_text(f, &listing.farmer_name, listing.commune.as_deref(), listing.legacy_commune.as_deref()).trim().to_owned(),
+            accented: accented_words(&accented_parts.join(" ")),
+            crop: f.crop.clone(),
+            variety: f.variety.clone(),
+            form: f.form.clone(),
+            commune: listing.commune.clone().unwrap_or_default(),
+            legacy_commune: listing.legacy_commune.clone().unwrap_or_default(),
+            certifications: valid.iter().map(|c| c.code.clone()).collect(),
+            ocop_stars: valid.iter().find(|c| c.code == "ocop").and_then(|c| c.stars).map(u64::from).unwrap_or(0),
+            price: f.price_vnd_per_kg,
+            quantity_kg: f.quantity_kg,
+            available_from: i64::from(f.available_from.to_julian_day()),
+            available_until: i64::from(f.available_until.to_julian_day()),
+            updated_at: listing.updated_at,
+            farmer_id: listing.farmer_id,
+            hash: 0,
+        };
+        doc.hash = doc.digest();
+        doc
+    }
+
+    fn digest(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&self.id, &self.title_folded, &self.folded, &self.accented, &self.crop, &self.variety, &self.form).hash(&mut h);
+        (&self.commune, &self.legacy_commune, &self.certifications, self.ocop_stars, self.price, self.quantity_kg.to_bits()).hash(&mut h);
+        (self.available_from, self.available_until, self.updated_at, self.farmer_id).hash(&mut h);
+        // Kept within 53 bits so it survives a JSON round trip through any engine.
+        h.finish() & ((1 << 53) - 1)
+    }
+}
+
+/// A day as the Julian day number engines filter on.
+pub fn day_number(date: Date) -> i64 {
+    i64::from(date.to_julian_day())
+}

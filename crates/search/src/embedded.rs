@@ -1,0 +1,461 @@
+//! The embedded engine: a tantivy index in the data directory, so a fresh machine needs
+//! nothing installed.
+//!
+//! The index lives in a generation folder named by the `CURRENT` file. Rebuilding writes a new
+//! generation beside the live one and switches `CURRENT` atomically: searches answer from the
+//! old generation until the new one is complete. A process that did not build the new
+//! generation switches to it at its next [`EmbeddedEngine::follow`].
+
+use crate::doc::SearchDoc;
+use crate::{BoxFuture, Engine, EngineHit, EngineQuery, EngineResult, SearchError};
+use nongsan_store::{Facet, Facets, SortOrder};
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
+use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+
+const TOKENIZER: &str = "folded";
+const WRITER_MEMORY: usize = 50_000_000;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    title_folded: Field,
+    folded: Field,
+    accented: Field,
+    crop: Field,
+    variety: Field,
+    form: Field,
+    commune: Field,
+    legacy_commune: Field,
+    cert: Field,
+    ocop: Field,
+    price: Field,
+    quantity: Field,
+    from: Field,
+    until: Field,
+    updated: Field,
+    farmer: Field,
+    hash: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |stored: bool| {
+        let indexing = TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let o = TextOptions::default().set_indexing_options(indexing);
+        if stored { o.set_stored() } else { o }
+    };
+    let fields = Fields {
+        id: b.add_i64_field("id", INDEXED | FAST | STORED),
+        title_folded: b.add_text_field("title_folded", text(false)),
+        folded: b.add_text_field("folded", text(true)),
+        accented: b.add_text_field("accented", STORED),
+        crop: b.add_text_field("crop", STRING | FAST),
+        variety: b.add_text_field("variety", STRING | FAST),
+        form: b.add_text_field("form", STRING),
+        commune: b.add_text_field("commune", STRING | FAST),
+        legacy_commune: b.add_text_field("legacy_commune", STRING),
+        cert: b.add_text_field("cert", STRING | FAST),
+        ocop: b.add_u64_field("ocop", INDEXED | FAST),
+        price: b.add_i64_field("price", INDEXED | FAST),
+        quantity: b.add_f64_field("quantity", INDEXED | FAST),
+        from: b.add_i64_field("from", INDEXED | FAST),
+        until: b.add_i64_field("until", INDEXED | FAST),
+        updated: b.add_i64_field("updated", FAST),
+        farmer: b.add_i64_field("farmer", INDEXED),
+        hash: b.add_u64_field("hash", FAST),
+    };
+    (b.build(), fields)
+}
+
+/// One generation of the index.
+struct Generation {
+    name: String,
+    index: Index,
+    reader: IndexReader,
+    /// Opened on first write: a process that only rebuilds never locks the live generation.
+    writer: Mutex<Option<IndexWriter>>,
+}
+
+impl Generation {
+    fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>) -> Result<T, SearchError> {
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            *guard = Some(self.index.writer_with_num_threads(1, WRITER_MEMORY).map_err(err)?);
+        }
+        f(guard.as_mut().expect("just opened"))
+    }
+}
+
+pub struct EmbeddedEngine {
+    root: PathBuf,
+    fields: Fields,
+    live: RwLock<Arc<Generation>>,
+}
+
+fn err(e: impl std::fmt::Display) -> SearchError {
+    SearchError::engine(e)
+}
+
+fn open_generation(dir: &Path, name: &str) -> Result<Generation, SearchError> {
+    let (schema, _) = schema();
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let index = match Index::open_in_dir(dir) {
+        Ok(index) => index,
+        Err(_) => Index::create_in_dir(dir, schema).map_err(err)?,
+    };
+    index.tokenizers().register(TOKENIZER, TextAnalyzer::from(WhitespaceTokenizer::default()));
+    let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(err)?;
+    Ok(Generation { name: name.to_owned(), index, reader, writer: Mutex::new(None) })
+}
+
+fn current_name(root: &Path) -> Option<String> {
+    std::fs::read_to_string(root.join("CURRENT")).ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+impl EmbeddedEngine {
+    /// Opens (or creates) the index under `root`.
+    pub fn open(root: &Path) -> Result<EmbeddedEngine, SearchError> {
+        std::fs::create_dir_all(root).map_err(err)?;
+        let name = match current_name(root) {
+            Some(name) => name,
+            None => {
+                write_current(root, "gen-1")?;
+                "gen-1".to_owned()
+            }
+        };
+        let generation = open_generation(&root.join(&name), &name)?;
+        Ok(EmbeddedEngine { root: root.to_owned(), fields: schema().1, live: RwLock::new(Arc::new(generation)) })
+    }
+
+    fn live(&self) -> Arc<Generation> {
+        self.live.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Switches to the generation `CURRENT` names when another process rebuilt the index.
+    /// Returns true when it switched (the caller should then reconcile).
+    pub fn follow(&self) -> Result<bool, SearchError> {
+        let Some(name) = current_name(&self.root) else { return Ok(false) };
+        if name == self.live().name {
+            return Ok(false);
+        }
+        let generation = open_generation(&self.root.join(&name), &name)?;
+        *self.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(generation);
+        self.remove_old_generations();
+        Ok(true)
+    }
+
+    /// Deletes generation folders other than the live one.
+    fn remove_old_generations(&self) {
+        let live = self.live().name.clone();
+        if let Ok(entries) = std::fs::read_dir(&self.root) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("gen-") && name != live {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+    }
+
+    fn document(&self, d: &SearchDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_i64(f.id, d.id);
+        doc.add_text(f.title_folded, &d.title_folded);
+        doc.add_text(f.folded, &d.folded);
+        doc.add_text(f.accented, &d.accented);
+        doc.add_text(f.crop, &d.crop);
+        doc.add_text(f.variety, &d.variety);
+        doc.add_text(f.form, &d.form);
+        doc.add_text(f.commune, &d.commune);
+        doc.add_text(f.legacy_commune, &d.legacy_commune);
+        for c in &d.certifications {
+            doc.add_text(f.cert, c);
+        }
+        doc.add_u64(f.ocop, d.ocop_stars);
+        doc.add_i64(f.price, d.price);
+        doc.add_f64(f.quantity, d.quantity_kg);
+        doc.add_i64(f.from, d.available_from);
+        doc.add_i64(f.until, d.available_until);
+        doc.add_i64(f.updated, d.updated_at);
+        doc.add_i64(f.farmer, d.farmer_id);
+        doc.add_u64(f.hash, d.hash);
+        doc
+    }
+
+    fn write(&self, generation: &Generation, upserts: &[SearchDoc], deletes: &[i64]) -> Result<(), SearchError> {
+        generation.with_writer(|writer| {
+            for id in deletes.iter().chain(upserts.iter().map(|d| &d.id)) {
+                writer.delete_term(Term::from_field_i64(self.fields.id, *id));
+            }
+            for d in upserts {
+                writer.add_document(self.document(d)).map_err(err)?;
+            }
+            writer.commit().map_err(err)?;
+            Ok(())
+        })?;
+        generation.reader.reload().map_err(err)?;
+        Ok(())
+    }
+
+    fn query(&self, q: &EngineQuery) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in &q.understood.words {
+            let terms: Vec<&str> =
+                if word.prefix { word.expansions.iter().map(String::as_str).collect() } else { vec![word.term.as_str()] };
+            let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for t in terms {
+                any.push((Occur::Should, Box::new(TermQuery::new(Term::from_field_text(f.folded, t), IndexRecordOption::WithFreqs))));
+                let title = TermQuery::new(Term::from_field_text(f.title_folded, t), IndexRecordOption::WithFreqs);
+                any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(title), 2.0))));
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))));
+        let term = |field: Field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+        };
+        let fl = &q.filters;
+        filter(Box::new(RangeQuery::new(Bound::Included(Term::from_field_i64(f.until, q.today)), Bound::Unbounded)));
+        for (field, value) in [(f.crop, &fl.crop), (f.variety, &fl.variety), (f.form, &fl.form), (f.cert, &fl.certification)] {
+            if let Some(v) = value {
+                filter(term(field, v));
+            }
+        }
+        if let Some(c) = &fl.commune {
+            filter(Box::new(BooleanQuery::new(vec![(Occur::Should, term(f.commune, c)), (Occur::Should, term(f.legacy_commune, c))])));
+        }
+        if let Some(stars) = fl.min_ocop_stars {
+            filter(Box::new(RangeQuery::new(Bound::Included(Term::from_field_u64(f.ocop, u64::from(stars))), Bound::Unbounded)));
+        }
+        if fl.min_price.is_some() || fl.max_price.is_some() {
+            let lo = fl.min_price.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(f.price, v)));
+            let hi = fl.max_price.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(f.price, v)));
+            filter(Box::new(RangeQuery::new(lo, hi)));
+        }
+        if fl.in_season {
+            filter(Box::new(RangeQuery::new(Bound::Unbounded, Bound::Included(Term::from_field_i64(f.from, q.today)))));
+        }
+        if fl.in_stock {
+            filter(Box::new(RangeQuery::new(Bound::Excluded(Term::from_field_f64(f.quantity, 0.0)), Bound::Unbounded)));
+        }
+        if let Some(farmer) = fl.farmer_id {
+            filter(Box::new(TermQuery::new(Term::from_field_i64(f.farmer, farmer), IndexRecordOption::Basic)));
+        }
+        if clauses.is_empty() { Box::new(AllQuery) } else { Box::new(BooleanQuery::new(clauses)) }
+    }
+
+    fn run(&self, q: &EngineQuery) -> Result<EngineResult, SearchError> {
+        let generation = self.live();
+        let searcher = generation.reader.searcher();
+        let query = self.query(q);
+        let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
+        let facets = FacetCollector;
+        let (addresses, (total, counts)): (Vec<DocAddress>, (usize, FacetCounts)) = match q.sort {
+            SortOrder::Relevance => {
+                let (docs, rest) = searcher.search(&query, &(top.order_by_score(), (Count, facets))).map_err(err)?;
+                (docs.into_iter().map(|(_, a)| a).collect(), rest)
+            }
+            SortOrder::PriceAsc | SortOrder::PriceDesc => {
+                let order = if q.sort == SortOrder::PriceAsc { Order::Asc } else { Order::Desc };
+                let (docs, rest) =
+                    searcher.search(&query, &(top.order_by_fast_field::<i64>("price", order), (Count, facets))).map_err(err)?;
+                (docs.into_iter().map(|(_, a)| a).collect(), rest)
+            }
+            SortOrder::Newest => {
+                let (docs, rest) =
+                    searcher.search(&query, &(top.order_by_fast_field::<i64>("updated", Order::Desc), (Count, facets))).map_err(err)?;
+                (docs.into_iter().map(|(_, a)| a).collect(), rest)
+            }
+        };
+        let mut hits = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
+            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let id = doc.get_first(self.fields.id).and_then(|v| v.as_i64()).unwrap_or_default();
+            hits.push(EngineHit { id, folded: text(self.fields.folded), accented: text(self.fields.accented) });
+        }
+        Ok(EngineResult { hits, total: total as u64, facets: counts.into_facets() })
+    }
+
+    fn all_hashes(&self) -> Result<HashMap<i64, u64>, SearchError> {
+        let generation = self.live();
+        let searcher = generation.reader.searcher();
+        let mut out = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let ids: Column<i64> = segment.fast_fields().i64("id").map_err(err)?;
+            let hashes: Column<u64> = segment.fast_fields().u64("hash").map_err(err)?;
+            let alive = segment.alive_bitset();
+            for doc in 0..segment.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc)) {
+                    continue;
+                }
+                if let (Some(id), Some(hash)) = (ids.first(doc), hashes.first(doc)) {
+                    out.insert(id, hash);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Builds a new generation from `docs` and makes it the live one.
+    fn replace(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        let n: u64 = self.live().name.trim_start_matches("gen-").parse().unwrap_or(1);
+        let name = format!("gen-{}", n + 1);
+        let dir = self.root.join(&name);
+        let _ = std::fs::remove_dir_all(&dir);
+        let generation = open_generation(&dir, &name)?;
+        generation.with_writer(|writer| {
+            for d in docs {
+                writer.add_document(self.document(d)).map_err(err)?;
+            }
+            writer.commit().map_err(err)?;
+            Ok(())
+        })?;
+        generation.reader.reload().map_err(err)?;
+        write_current(&self.root, &name)?;
+        *self.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(generation);
+        // A serving process may still hold the old generation; it removes it when it follows.
+        Ok(())
+    }
+}
+
+/// Runs index writes without stalling other tasks of a multi-threaded runtime.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+fn write_current(root: &Path, name: &str) -> Result<(), SearchError> {
+    let tmp = root.join("CURRENT.tmp");
+    std::fs::write(&tmp, name).map_err(err)?;
+    std::fs::rename(&tmp, root.join("CURRENT")).map_err(err)
+}
+
+impl Engine for EmbeddedEngine {
+    fn name(&self) -> &'static str {
+        "embedded"
+    }
+
+    fn search(&self, query: EngineQuery) -> BoxFuture<'_, Result<EngineResult, SearchError>> {
+        Box::pin(async move { self.run(&query) })
+    }
+
+    fn upsert(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move { blocking(|| self.write(&self.live(), &docs, &[])) })
+    }
+
+    fn delete(&self, ids: Vec<i64>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move { blocking(|| self.write(&self.live(), &[], &ids)) })
+    }
+
+    fn replace_all(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move { blocking(|| self.replace(&docs)) })
+    }
+
+    fn hashes(&self) -> BoxFuture<'_, Result<HashMap<i64, u64>, SearchError>> {
+        Box::pin(async move { self.all_hashes() })
+    }
+
+    fn follow(&self) -> Result<bool, SearchError> {
+        EmbeddedEngine::follow(self)
+    }
+}
+
+/// Counts per value of the facet fields over every matching document.
+struct FacetCollector;
+
+#[derive(Default)]
+struct FacetCounts {
+    crop: HashMap<String, u64>,
+    variety: HashMap<String, u64>,
+    commune: HashMap<String, u64>,
+    cert: HashMap<String, u64>,
+}
+
+impl FacetCounts {
+    fn into_facets(self) -> Facets {
+        let list = |m: HashMap<String, u64>| {
+            let mut v: Vec<Facet> =
+                m.into_iter().filter(|(k, _)| !k.is_empty()).map(|(value, count)| Facet { value, count: count as i64 }).collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            v
+        };
+        Facets { crop: list(self.crop), variety: list(self.variety), commune: list(self.commune), certification: list(self.cert) }
+    }
+}
+
+struct SegmentFacets {
+    columns: [Option<StrColumn>; 4],
+    counts: [Vec<u64>; 4],
+}
+
+impl Collector for FacetCollector {
+    type Fruit = FacetCounts;
+    type Child = SegmentFacets;
+
+    fn for_segment(&self, _segment: u32, reader: &SegmentReader) -> tantivy::Result<SegmentFacets> {
+        let ff = reader.fast_fields();
+        let columns = [ff.str("crop")?, ff.str("variety")?, ff.str("commune")?, ff.str("cert")?];
+        let counts = std::array::from_fn(|i| vec![0u64; columns[i].as_ref().map_or(0, |c| c.num_terms())]);
+        Ok(SegmentFacets { columns, counts })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<FacetCounts>) -> tantivy::Result<FacetCounts> {
+        let mut all = FacetCounts::default();
+        for s in segments {
+            for (into, from) in
+                [(&mut all.crop, s.crop), (&mut all.variety, s.variety), (&mut all.commune, s.commune), (&mut all.cert, s.cert)]
+            {
+                for (k, v) in from {
+                    *into.entry(k).or_insert(0) += v;
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
+impl SegmentCollector for SegmentFacets {
+    type Fruit = FacetCounts;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            if let Some(column) = column {
+                for ord in column.ords().values_for_doc(doc) {
+                    counts[ord as usize] += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> FacetCounts {
+        let mut maps: [HashMap<String, u64>; 4] = Default::default();
+        for ((column, counts), map) in self.columns.iter().zip(self.counts).zip(maps.iter_mut()) {
+            let Some(column) = column else { continue };
+            let mut name = String::new();
+            for (ord, n) in counts.into_iter().enumerate() {
+                if n > 0 && column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
+                    map.insert(name.clone(), n);
+                }
+            }
+        }
+        let [crop, variety, commune, cert] = maps;
+        FacetCounts { crop, variety, commune, cert }
+    }
+}

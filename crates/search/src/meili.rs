@@ -1,0 +1,294 @@
+//! The Meilisearch engine, for production (`MEILI_URL`).
+//!
+//! Documents are the same [`SearchDoc`]s the embedded engine indexes, and queries arrive
+//! already understood, so Meilisearch's own typo tolerance is off: both engines match the same
+//! words. Filters are built only from validated keys and numbers, each value quoted; what a
+//! buyer types goes into `q` alone. Every task is awaited with a timeout, and a failed task is
+//! an error.
+
+use crate::doc::SearchDoc;
+use crate::{BoxFuture, Engine, EngineHit, EngineQuery, EngineResult, SearchError};
+use meilisearch_sdk::client::{Client, SwapIndexes};
+use meilisearch_sdk::search::{MatchingStrategies, Selectors};
+use meilisearch_sdk::settings::{PaginationSetting, Settings, TypoToleranceSettings};
+use meilisearch_sdk::task_info::TaskInfo;
+use nongsan_store::{Facet, Facets, SortOrder};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How long one Meilisearch task may take before it counts as failed.
+const TASK_TIMEOUT: Duration = Duration::from_secs(120);
+const FACETS: [&str; 4] = ["crop", "variety", "commune", "certifications"];
+
+pub struct MeiliEngine {
+    client: Client,
+    uid: String,
+    /// Index created and settings applied; retried until it succeeds.
+    prepared: std::sync::atomic::AtomicBool,
+}
+
+#[derive(Deserialize)]
+struct Found {
+    id: i64,
+    #[serde(default)]
+    folded: String,
+    #[serde(default)]
+    accented: String,
+}
+
+#[derive(Deserialize)]
+struct IdHash {
+    id: i64,
+    hash: u64,
+}
+
+fn err(e: impl std::fmt::Display) -> SearchError {
+    SearchError::engine(e)
+}
+
+/// Quotes a filter value: the only way a string reaches a filter expression.
+fn quoted(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The filter expression for a query's filters.
+pub fn filter_expression(q: &EngineQuery) -> String {
+    let f = &q.filters;
+    let mut parts = vec![format!("available_until >= {}", q.today)];
+    for (attr, value) in [("crop", &f.crop), ("variety", &f.variety), ("form", &f.form), ("certifications", &f.certification)] {
+        if let Some(v) = value {
+            parts.push(format!("{attr} = {}", quoted(v)));
+        }
+    }
+    if let Some(c) = &f.commune {
+        parts.push(format!("(commune = {0} OR legacy_commune = {0})", quoted(c)));
+    }
+    if let Some(stars) = f.min_ocop_stars {
+        parts.push(format!("ocop_stars >= {stars}"));
+    }
+    if let Some(p) = f.min_price {
+        parts.push(format!("price >= {p}"));
+    }
+    if let Some(p) = f.max_price {
+        parts.push(format!("price <= {p}"));
+    }
+    if f.in_season {
+        parts.push(format!("available_from <= {}", q.today));
+    }
+    if f.in_stock {
+        parts.push("quantity_kg > 0".to_owned());
+    }
+    if let Some(id) = f.farmer_id {
+        parts.push(format!("farmer_id = {id}"));
+    }
+    parts.join(" AND ")
+}
+
+fn settings() -> Settings {
+    Settings::new()
+        .with_searchable_attributes(["title_folded", "folded"])
+        .with_displayed_attributes(["id", "folded", "accented", "hash"])
+        .with_filterable_attributes([
+            "crop",
+            "variety",
+            "form",
+            "commune",
+            "legacy_commune",
+            "certifications",
+            "ocop_stars",
+            "price",
+            "quantity_kg",
+            "available_from",
+            "available_until",
+            "farmer_id",
+        ])
+        .with_sortable_attributes(["price", "updated_at"])
+        .with_ranking_rules(["words", "typo", "proximity", "attribute", "sort", "exactness"])
+        .with_typo_tolerance(TypoToleranceSettings { enabled: Some(false), ..TypoToleranceSettings::default() })
+        .with_pagination(PaginationSetting { max_total_hits: 1_000_000 })
+        .with_max_values_per_facet(500)
+}
+
+impl MeiliEngine {
+    /// An engine for the server at `url`. Nothing is sent yet: the index is created and its
+    /// settings applied (idempotently) on first use, and again after a failure, so a server that
+    /// is down at start is picked up when it comes back.
+    pub fn new(url: &str, api_key: Option<&str>, uid: &str) -> Result<MeiliEngine, SearchError> {
+        let client = Client::new(url, api_key).map_err(err)?;
+        Ok(MeiliEngine { client, uid: uid.to_owned(), prepared: std::sync::atomic::AtomicBool::new(false) })
+    }
+
+    /// Creates the index and applies the settings now.
+    pub async fn ensure_ready(&self) -> Result<(), SearchError> {
+        use std::sync::atomic::Ordering;
+        if self.prepared.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.prepare(&self.uid).await?;
+        self.prepared.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    async fn wait(&self, task: TaskInfo) -> Result<(), SearchError> {
+        let task = task.wait_for_completion(&self.client, Some(Duration::from_millis(20)), Some(TASK_TIMEOUT)).await.map_err(err)?;
+        if task.is_failure() {
+            return Err(SearchError::engine(format!("Meilisearch task failed: {}", task.unwrap_failure())));
+        }
+        Ok(())
+    }
+
+    async fn prepare(&self, uid: &str) -> Result<(), SearchError> {
+        if self.client.get_index(uid).await.is_err() {
+            self.wait(self.client.create_index(uid, Some("id")).await.map_err(err)?).await?;
+        }
+        self.wait(self.client.index(uid).set_settings(&settings()).await.map_err(err)?).await
+    }
+
+    async fn add(&self, uid: &str, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        let index = self.client.index(uid);
+        for chunk in docs.chunks(10_000) {
+            self.wait(index.add_or_replace(chunk, Some("id")).await.map_err(err)?).await?;
+        }
+        Ok(())
+    }
+
+    async fn run(&self, q: EngineQuery) -> Result<EngineResult, SearchError> {
+        self.ensure_ready().await?;
+        let index = self.client.index(&self.uid);
+        let mut text = q.understood.text();
+        // Meilisearch reads the last word as a prefix unless the query ends with a space.
+        if q.understood.words.last().is_some_and(|w| !w.prefix) {
+            text.push(' ');
+        }
+        let filter = filter_expression(&q);
+        let sort: &[&str] = match q.sort {
+            SortOrder::Relevance => &[],
+            SortOrder::PriceAsc => &["price:asc"],
+            SortOrder::PriceDesc => &["price:desc"],
+            SortOrder::Newest => &["updated_at:desc"],
+        };
+        let limit = q.limit.max(1);
+        let mut search = index.search();
+        search
+            .with_query(&text)
+            .with_filter(&filter)
+            .with_facets(Selectors::Some(&FACETS))
+            .with_attributes_to_retrieve(Selectors::Some(&["id", "folded", "accented"]))
+            .with_matching_strategy(MatchingStrategies::ALL)
+            .with_page(q.offset / limit + 1)
+            .with_hits_per_page(limit);
+        if !sort.is_empty() {
+            search.with_sort(sort);
+        }
+        let results = search.execute::<Found>().await.map_err(err)?;
+        let hits =
+            results.hits.into_iter().map(|h| EngineHit { id: h.result.id, folded: h.result.folded, accented: h.result.accented }).collect();
+        let mut dist = results.facet_distribution.unwrap_or_default();
+        let mut list = |name: &str| {
+            let mut v: Vec<Facet> = dist
+                .remove(name)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(value, n)| Facet { value, count: n as i64 })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            v
+        };
+        let facets =
+            Facets { crop: list("crop"), variety: list("variety"), commune: list("commune"), certification: list("certifications") };
+        Ok(EngineResult { hits, total: results.total_hits.or(results.estimated_total_hits).unwrap_or(0) as u64, facets })
+    }
+
+    async fn all_hashes(&self) -> Result<HashMap<i64, u64>, SearchError> {
+        self.ensure_ready().await?;
+        let index = self.client.index(&self.uid);
+        let mut out = HashMap::new();
+        let mut offset = 0;
+        loop {
+            let page = meilisearch_sdk::documents::DocumentsQuery::new(&index)
+                .with_fields(["id", "hash"])
+                .with_offset(offset)
+                .with_limit(5000)
+                .execute::<IdHash>()
+                .await
+                .map_err(err)?;
+            let n = page.results.len();
+            out.extend(page.results.into_iter().map(|d| (d.id, d.hash)));
+            if n < 5000 {
+                return Ok(out);
+            }
+            offset += n;
+        }
+    }
+
+    async fn replace(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError> {
+        self.ensure_ready().await?;
+        let next = format!("{}_next", self.uid);
+        if self.client.get_index(&next).await.is_ok() {
+            self.wait(self.client.delete_index(&next).await.map_err(err)?).await?;
+        }
+        self.prepare(&next).await?;
+        self.add(&next, &docs).await?;
+        let swap = SwapIndexes { indexes: (self.uid.clone(), next.clone()), rename: None };
+        self.wait(self.client.swap_indexes([&swap]).await.map_err(err)?).await?;
+        self.wait(self.client.delete_index(&next).await.map_err(err)?).await
+    }
+}
+
+impl Engine for MeiliEngine {
+    fn name(&self) -> &'static str {
+        "meilisearch"
+    }
+
+    fn search(&self, query: EngineQuery) -> BoxFuture<'_, Result<EngineResult, SearchError>> {
+        Box::pin(self.run(query))
+    }
+
+    fn upsert(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move {
+            self.ensure_ready().await?;
+            self.add(&self.uid, &docs).await
+        })
+    }
+
+    fn delete(&self, ids: Vec<i64>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move {
+            self.ensure_ready().await?;
+            let index = self.client.index(&self.uid);
+            self.wait(index.delete_documents(&ids).await.map_err(err)?).await
+        })
+    }
+
+    fn replace_all(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(self.replace(docs))
+    }
+
+    fn hashes(&self) -> BoxFuture<'_, Result<HashMap<i64, u64>, SearchError>> {
+        Box::pin(self.all_hashes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::understand::Understood;
+    use nongsan_store::Filters;
+
+    #[test]
+    fn filter_values_are_quoted_and_typed_text_never_enters_the_filter() {
+        let q = EngineQuery {
+            understood: Understood::default(),
+            filters: Filters { crop: Some("x\" OR id > 0 OR crop = \"y".into()), min_price: Some(5), in_stock: true, ..Filters::default() },
+            today: 2461000,
+            sort: SortOrder::Relevance,
+            offset: 0,
+            limit: 20,
+        };
+        assert_eq!(
+            filter_expression(&q),
+            r#"available_until >= 2461000 AND crop = "x\" OR id > 0 OR crop = \"y" AND price >= 5 AND quantity_kg > 0"#
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! The search service: understands queries, asks the engine, ranks by shared rules, keeps the
+//! index in step with the database through the outbox, and falls back to the database when the
+//! engine cannot answer.
+
+use crate::database::DatabaseCatalogue;
+use crate::doc::{SearchDoc, day_number};
+use crate::highlight::highlight;
+use crate::understand::{Understood, understand};
+use crate::vocabulary::Vocabulary;
+use crate::{BoxFuture, Catalogue, CatalogueQuery, DEFAULT_PER_PAGE, Engine, EngineHit, EngineQuery, Hit, SearchError, SearchPage};
+use nongsan_store::{Listing, SortOrder, Store};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+use time::Date;
+
+/// The first results are ranked by the shared rules; deeper pages keep the engine's order.
+const RERANK_WINDOW: usize = 200;
+/// Outbox rows indexed per batch.
+const BATCH: i64 = 500;
+
+/// A completion for search-as-you-type.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Suggestion {
+    /// What to put in the search box.
+    pub text: String,
+    /// A listing to open directly, when the suggestion is a listing's title.
+    pub listing_id: Option<i64>,
+}
+
+/// What the reconcile job found and repaired.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    pub missing: usize,
+    pub stale: usize,
+    pub extra: usize,
+}
+
+pub struct SearchService {
+    store: Store,
+    engine: Arc<dyn Engine>,
+    vocabulary: RwLock<Vocabulary>,
+    fallback: DatabaseCatalogue,
+    /// One drain at a time in this process.
+    draining: tokio::sync::Mutex<()>,
+}
+
+fn today_of(listing: &Listing, today: Date) -> bool {
+    listing.status.is_public() && listing.fields.available_until >= today
+}
+
+impl SearchService {
+    /// A service over `engine`; call [`SearchService::start`] before serving.
+    pub fn new(store: Store, engine: Arc<dyn Engine>) -> SearchService {
+        SearchService {
+            fallback: DatabaseCatalogue::new(store.clone()),
+            store,
+            engine,
+            vocabulary: RwLock::new(Vocabulary::default()),
+            draining: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn engine(&self) -> &Arc<dyn Engine> {
+        &self.engine
+    }
+
+    /// Loads the vocabulary and catches the index up with the outbox.
+    pub async fn start(&self) -> Result<(), SearchError> {
+        self.load_vocabulary().await?;
+        self.drain_outbox().await?;
+        Ok(())
+    }
+
+    fn vocab(&self) -> std::sync::RwLockReadGuard<'_, Vocabulary> {
+        self.vocabulary.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Rebuilds the vocabulary from the database's public listings.
+    pub async fn load_vocabulary(&self) -> Result<usize, SearchError> {
+        let today = nongsan_domain::local_date(nongsan_store::now());
+        let mut vocab = Vocabulary::default();
+        let mut after = 0;
+        loop {
+            let page = self.store.public_listings_after(after, 2000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for listing in &page {
+                vocab.add_text(&SearchDoc::from_listing(listing, today).folded);
+            }
+        }
+        let n = vocab.len();
+        *self.vocabulary.write().unwrap_or_else(|e| e.into_inner()) = vocab;
+        Ok(n)
+    }
+
+    /// Indexes what the outbox holds; returns how many listings were brought up to date.
+    pub async fn drain_outbox(&self) -> Result<usize, SearchError> {
+        let _one = self.draining.lock().await;
+        let today = nongsan_domain::local_date(nongsan_store::now());
+        let mut done = 0;
+        loop {
+            let rows = self.store.search_outbox(BATCH).await?;
+            if rows.is_empty() {
+                return Ok(done);
+            }
+            let mut ids: Vec<i64> = rows.iter().map(|(_, id)| *id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let public = self.store.public_listings(&ids).await?;
+            let docs: Vec<SearchDoc> = public.iter().map(|l| SearchDoc::from_listing(l, today)).collect();
+            let kept: HashSet<i64> = docs.iter().map(|d| d.id).collect();
+            let gone: Vec<i64> = ids.iter().copied().filter(|id| !kept.contains(id)).collect();
+            {
+                let mut vocab = self.vocabulary.write().unwrap_or_else(|e| e.into_inner());
+                for d in &docs {
+                    vocab.add_text(&d.folded);
+                }
+            }
+            if !docs.is_empty() {
+                self.engine.upsert(docs).await?;
+            }
+            if !gone.is_empty() {
+                self.engine.delete(gone).await?;
+            }
+            self.store.search_outbox_done(&rows).await?;
+            done += ids.len();
+        }
+    }
+
+    /// All public listings as documents, as of `today`.
+    async fn all_docs(&self, today: Date) -> Result<Vec<SearchDoc>, SearchError> {
+        let mut docs = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self.store.public_listings_after(after, 2000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            docs.extend(page.iter().map(|l| SearchDoc::from_listing(l, today)));
+        }
+        Ok(docs)
+    }
+
+    /// Rebuilds the whole index from the database while the old one keeps answering.
+    pub async fn rebuild(&self) -> Result<usize, SearchError> {
+        let today = nongsan_domain::local_date(nongsan_store::now());
+        let docs = self.all_docs(today).await?;
+        let n = docs.len();
+        let mut vocab = Vocabulary::default();
+        for d in &docs {
+            vocab.add_text(&d.folded);
+        }
+        self.engine.replace_all(docs).await?;
+        *self.vocabulary.write().unwrap_or_else(|e| e.into_inner()) = vocab;
+        // Changes made while the new index was built are still in the outbox.
+        self.drain_outbox().await?;
+        Ok(n)
+    }
+
+    /// Finds documents missing from the index, stale (including certifications that expired
+    /// since they were indexed) or extra, and repairs them.
+    pub async fn reconcile(&self) -> Result<Reconciled, SearchError> {
+        let today = nongsan_domain::local_date(nongsan_store::now());
+        let docs = self.all_docs(today).await?;
+        let indexed = self.engine.hashes().await?;
+        let mut report = Reconciled::default();
+        let mut repair = Vec::new();
+        let mut vocab = Vocabulary::default();
+        for doc in docs {
+            vocab.add_text(&doc.folded);
+            match indexed.get(&doc.id) {
+                None => report.missing += 1,
+                Some(h) if *h != doc.hash => report.stale += 1,
+                Some(_) => continue,
+            }
+            repair.push(doc);
+        }
+        let wanted: HashSet<i64> = repair.iter().map(|d| d.id).collect();
+        let public: HashSet<i64> = {
+            let mut all = HashSet::new();
+            let mut after = 0;
+            loop {
+                let page = self.store.public_listings_after(after, 5000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                all.extend(page.iter().map(|l| l.id));
+            }
+            all
+        };
+        let extra: Vec<i64> = indexed.keys().copied().filter(|id| !public.contains(id) && !wanted.contains(id)).collect();
+        report.extra = extra.len();
+        if !repair.is_empty() {
+            self.engine.upsert(repair).await?;
+        }
+        if !extra.is_empty() {
+            self.engine.delete(extra).await?;
+        }
+        *self.vocabulary.write().unwrap_or_else(|e| e.into_inner()) = vocab;
+        if report != Reconciled::default() {
+            tracing::info!(missing = report.missing, stale = report.stale, extra = report.extra, "search index repaired");
+        }
+        Ok(report)
+    }
+
+    async fn search_engine(&self, query: &CatalogueQuery, today: Date) -> Result<SearchPage, SearchError> {
+        let understood = understand(&query.text, &self.vocab());
+        if understood.nothing_matches {
+            return Ok(SearchPage::default());
+        }
+        let per_page = if query.per_page == 0 { DEFAULT_PER_PAGE } else { query.per_page } as usize;
+        let page = query.page.max(1) as usize;
+        let start = (page - 1) * per_page;
+        let rerank = query.sort == SortOrder::Relevance && !understood.is_empty() && start + per_page <= RERANK_WINDOW;
+        let (offset, limit) = if rerank { (0, RERANK_WINDOW.min((start + per_page).max(60))) } else { (start, per_page) };
+        let result = self
+            .engine
+            .search(EngineQuery {
+                understood: understood.clone(),
+                filters: query.filters.clone(),
+                today: day_number(today),
+                sort: query.sort,
+                offset,
+                limit,
+            })
+            .await?;
+        let mut hits = result.hits;
+        if rerank {
+            rank(&mut hits, &understood);
+            hits = hits.into_iter().skip(start).take(per_page).collect();
+        }
+        let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+        let listings = self.store.listings_by_ids(&ids).await?;
+        let hits = listings
+            .into_iter()
+            .filter(|l| today_of(l, today))
+            .map(|listing| Hit { highlight: highlight(&listing.fields.title, &understood), listing })
+            .collect();
+        Ok(SearchPage { hits, total: result.total, facets: result.facets, degraded: false })
+    }
+}
+
+/// The shared ranking of the first results: more words matched with the accents the buyer
+/// typed first, then more query words found side by side in order; the engine's order breaks
+/// ties.
+pub fn rank(hits: &mut [EngineHit], understood: &Understood) {
+    let key = |hit: &EngineHit| {
+        let accented: Vec<&str> = hit.accented.split(' ').collect();
+        let accent = understood.words.iter().filter(|w| w.accented.as_deref().is_some_and(|a| accented.contains(&a))).count();
+        let folded: Vec<&str> = hit.folded.split(' ').collect();
+        let matches = |word: &str, w: &crate::understand::QueryWord| word == w.term || (w.prefix && word.starts_with(&w.term));
+        let adjacent = understood
+            .words
+            .windows(2)
+            .filter(|pair| folded.windows(2).any(|f| matches(f[0], &pair[0]) && matches(f[1], &pair[1])))
+            .count();
+        std::cmp::Reverse((accent, adjacent))
+    };
+    hits.sort_by_cached_key(key);
+}
+
+impl Catalogue for SearchService {
+    fn search<'a>(&'a self, query: &'a CatalogueQuery, today: Date) -> BoxFuture<'a, Result<SearchPage, SearchError>> {
+        Box::pin(async move {
+            match self.search_engine(query, today).await {
+                Ok(page) => Ok(page),
+                Err(SearchError::Store(e)) => Err(SearchError::Store(e)),
+                Err(e) => {
+                    tracing::warn!(error = %e, engine = self.engine.name(), "search engine failed; answering from the database");
+                    let mut page = self.fallback.search_page(query, today).await?;
+                    page.degraded = true;
+                    Ok(page)
+                }
+            }
+        })
+    }
+
+    fn suggest<'a>(&'a self, text: &'a str, today: Date) -> BoxFuture<'a, Result<Vec<Suggestion>, SearchError>> {
+        Box::pin(async move {
+            let understood = understand(text, &self.vocab());
+            if understood.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut out: Vec<Suggestion> = Vec::new();
+            if let Some(last) = understood.words.last().filter(|w| w.prefix) {
+                let head: Vec<&str> = understood.words[..understood.words.len() - 1].iter().map(|w| w.term.as_str()).collect();
+                for word in last.expansions.iter().take(4) {
+                    let mut parts = head.clone();
+                    parts.push(word);
+                    out.push(Suggestion { text: parts.join(" "), listing_id: None });
+                }
+            }
+            let query = CatalogueQuery { text: text.to_owned(), page: 1, per_page: 5, ..CatalogueQuery::default() };
+            if let Ok(page) = self.search_engine(&query, today).await {
+                let mut seen = HashMap::new();
+                for hit in page.hits {
+                    if seen.insert(hit.listing.fields.title.clone(), ()).is_none() {
+                        out.push(Suggestion { text: hit.listing.fields.title.clone(), listing_id: Some(hit.listing.id) });
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn listing_changed(&self, id: i64) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(e) = self.drain_outbox().await {
+                tracing::warn!(error = %e, listing.id = id, "indexing postponed; the outbox keeps the change");
+            }
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        self.engine.name()
+    }
+}
