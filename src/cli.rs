@@ -71,10 +71,25 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Measure: `bench search` indexes and queries a synthetic catalogue.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Index and query synthetic catalogues with each engine (Meilisearch when MEILI_URL is set).
+    Search {
+        /// Catalogue sizes, comma separated.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+        sizes: Vec<usize>,
     },
 }
 
@@ -122,6 +137,9 @@ impl Storage {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Bench { what: BenchCommand::Search { sizes } } = &cli.command {
+        return crate::bench::search(sizes, cli.storage.meili_url.as_deref(), cli.storage.meili_api_key.as_deref()).await;
+    }
     let store = cli.storage.open().await?;
     match cli.command {
         Command::Migrate => {
@@ -148,6 +166,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let user = add_user(&store, &role, &phone, &password, &name, &commune).await?;
             println!("created {} #{} ({})", user.role.as_str(), user.id, user.phone.unwrap_or_default());
         }
+        Command::Bench { .. } => unreachable!("handled above"),
         Command::Serve { addr, demo, secure_cookies } => {
             if demo {
                 crate::demo::seed(&store).await?;

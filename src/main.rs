@@ -1,5 +1,6 @@
 //! The `nongsan` binary: one program, several roles.
 
+mod bench;
 mod cli;
 mod demo;
 

@@ -201,6 +201,14 @@ impl SearchService {
         Ok(report)
     }
 
+    /// The query an engine receives for `query`: what benchmarks send to an engine directly.
+    pub fn engine_query(&self, query: &CatalogueQuery, today: Date) -> EngineQuery {
+        let understood = understand(&query.text, &self.vocab());
+        let per_page = if query.per_page == 0 { DEFAULT_PER_PAGE } else { query.per_page } as usize;
+        let offset = (query.page.max(1) as usize - 1) * per_page;
+        EngineQuery { understood, filters: query.filters.clone(), today: day_number(today), sort: query.sort, offset, limit: per_page }
+    }
+
     async fn search_engine(&self, query: &CatalogueQuery, today: Date) -> Result<SearchPage, SearchError> {
         let understood = understand(&query.text, &self.vocab());
         if understood.nothing_matches {

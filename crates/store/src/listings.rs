@@ -431,3 +431,56 @@ async fn log_change(
     .await?;
     Ok(())
 }
+
+impl Store {
+    /// Imports listings already approved, in one transaction, without search outbox rows: for
+    /// bulk loads (benchmarks, migrations from other systems). Run `nongsan reindex` after.
+    pub async fn import_approved_listings(&self, listings: &[NewListing]) -> Result<usize> {
+        let mut tx = self.pool.begin().await?;
+        let at = now();
+        let mut farmers: std::collections::HashMap<i64, crate::User> = std::collections::HashMap::new();
+        for new in listings {
+            if !farmers.contains_key(&new.farmer_id) {
+                let row = sqlx::query("select id from users where id = $1").bind(new.farmer_id).fetch_optional(&mut *tx).await?;
+                if row.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                farmers.insert(new.farmer_id, self.user(new.farmer_id).await?);
+            }
+            let farmer = &farmers[&new.farmer_id];
+            let f = &new.fields;
+            let row = sqlx::query(
+                "insert into listings (farmer_id, status, crop, variety, form, grade, title, description, quantity_kg, price_vnd_per_kg,
+                    price_set_on, available_from, available_until, certifications, certification_codes, commune, legacy_commune, search_text,
+                    submission_key, created_by, created_at, updated_at, submitted_at)
+                 values ($1, 'approved', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $20)
+                 returning id",
+            )
+            .bind(new.farmer_id)
+            .bind(f.crop.clone())
+            .bind(f.variety.clone())
+            .bind(f.form.clone())
+            .bind(f.grade.clone())
+            .bind(f.title.clone())
+            .bind(f.description.clone())
+            .bind(f.quantity_kg)
+            .bind(f.price_vnd_per_kg)
+            .bind(format_date(today()))
+            .bind(format_date(f.available_from))
+            .bind(format_date(f.available_until))
+            .bind(serde_json::to_string(&f.certifications).unwrap_or_else(|_| "[]".into()))
+            .bind(codes(f))
+            .bind(farmer.profile.commune.clone())
+            .bind(farmer.profile.legacy_commune.clone())
+            .bind(search_text(f, &farmer.profile.name, farmer.profile.commune.as_deref(), farmer.profile.legacy_commune.as_deref()))
+            .bind(new.submission_key.clone())
+            .bind(new.actor_id)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            write_certifications(&mut tx, int(&row, "id")?, &f.certifications).await?;
+        }
+        tx.commit().await?;
+        Ok(listings.len())
+    }
+}

@@ -1,0 +1,385 @@
+//! `nongsan bench search`: a synthetic catalogue, indexed and queried through a real server.
+//!
+//! For each size and engine it prints the time to index the whole catalogue, the latency of a
+//! fixed mix of buyer queries through the HTTP handler (p50/p95/p99), queries per second with
+//! two concurrent clients, and the server's resident memory. With Meilisearch it also times the
+//! same queries sent straight to Meilisearch, so nongsan's own overhead shows.
+
+use anyhow::Context;
+use nongsan_domain::account::{Role, SellerKind};
+use nongsan_domain::listing::{CertificationClaim, ListingFields};
+use nongsan_domain::reference::reference;
+use nongsan_search::embedded::EmbeddedEngine;
+use nongsan_search::meili::MeiliEngine;
+use nongsan_search::{CatalogueQuery, Engine, SearchService};
+use nongsan_store::{Filters, NewListing, NewUser, Profile, SortOrder, Store};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The query mix: accented, unaccented, typos, Telex/VNI, prefixes, English, filters, sorting.
+/// Every answer carries facet counts.
+pub const QUERIES: &[&str] = &[
+    "q=s%E1%BA%A7u+ri%C3%AAng",
+    "q=sau+rieng",
+    "q=sau+rieng+ri6",
+    "q=ca+phe+robusta",
+    "q=c%C3%A0+ph%C3%AA+nh%C3%A2n+x%C3%B4",
+    "q=mac+ca",
+    "q=macadamia",
+    "q=durian",
+    "q=robustaa",
+    "q=macadamai",
+    "q=monthog",
+    "q=sau+rien+",
+    "q=saauf+rieeng",
+    "q=ca2+phe6",
+    "q=dona",
+    "q=dinh+lac",
+    "q=sau+ri",
+    "q=green+beans",
+    "crop=durian&commune=di-linh",
+    "q=ca+phe&certification=vietgap",
+    "q=sau+rieng&min_price=60000&max_price=120000",
+    "q=mac+ca&sort=price_asc",
+    "crop=coffee&in_season=1&sort=newest",
+    "",
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const FAMILY: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "K'", "Ka"];
+const GIVEN: &[&str] =
+    &["Văn Bình", "Thị Lan", "Đức Hùng", "Thị Mai", "Minh Tuấn", "Quang Hòa", "Ngọc Phúc", "Thị Thảo", "Brơi", "Điệp", "Sớ", "Huệ"];
+const WORDS: &[&str] = &[
+    "chín cây",
+    "cơm vàng",
+    "hạt lép",
+    "vườn nhà",
+    "giao tận nơi",
+    "hàng tuyển",
+    "không hóa chất",
+    "phơi giàn",
+    "sấy lạnh",
+    "đóng bao",
+    "hái tay",
+    "bao ship",
+    "mã vùng trồng",
+    "xuất khẩu",
+    "hữu cơ",
+    "thơm béo",
+    "giá tại vườn",
+    "số lượng lớn",
+];
+
+/// A synthetic but plausible catalogue of `n` listings over `n / 50` farmers.
+async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
+    let data = reference();
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D ^ n as u64);
+    let today = nongsan_domain::local_date(nongsan_store::now());
+    let mut farmers = Vec::new();
+    for i in 0..(n / 50).max(1) {
+        let current = &data.places.current[i % data.places.current.len()].key;
+        let legacy = &data.places.legacy[i % data.places.legacy.len()].key;
+        let user = store
+            .create_user(&NewUser {
+                role: Role::Farmer,
+                phone: None,
+                password_hash: None,
+                profile: Profile {
+                    name: format!("{} {}", rng.pick(FAMILY), rng.pick(GIVEN)),
+                    commune: Some(current.clone()),
+                    legacy_commune: Some(legacy.clone()),
+                    seller_kind: if i % 20 == 0 { SellerKind::Cooperative } else { SellerKind::Household },
+                    ..Profile::default()
+                },
+                created_by: None,
+            })
+            .await?;
+        farmers.push(user.id);
+    }
+    let mut batch = Vec::with_capacity(5000);
+    for i in 0..n {
+        let crop = rng.pick(&data.crops);
+        let variety = rng.pick(&crop.varieties);
+        let form = rng.pick(&crop.forms);
+        let mut certifications = Vec::new();
+        if rng.below(4) == 0 {
+            certifications.push(CertificationClaim { code: "vietgap".into(), stars: None, valid_until: None });
+        }
+        if rng.below(15) == 0 {
+            certifications.push(CertificationClaim {
+                code: "ocop".into(),
+                stars: Some(3 + rng.below(3) as u8),
+                valid_until: Some(today + time::Duration::days(300)),
+            });
+        }
+        let description = format!("{}, {}, {}.", rng.pick(WORDS), rng.pick(WORDS), rng.pick(WORDS));
+        let base: i64 = match crop.key.as_str() {
+            "coffee" => 95_000,
+            "macadamia" => 150_000,
+            _ => 90_000,
+        };
+        let fields = ListingFields {
+            crop: crop.key.clone(),
+            variety: variety.key.clone(),
+            form: form.key.clone(),
+            grade: None,
+            title: format!("{} {} - {} {}", crop.name_vi, variety.name_vi, form.name_vi, rng.pick(WORDS)),
+            description,
+            quantity_kg: (10 + rng.below(5000)) as f64,
+            price_vnd_per_kg: base / 2 + (rng.below(base as usize) as i64) / 500 * 500,
+            available_from: today - time::Duration::days(rng.below(60) as i64),
+            available_until: today + time::Duration::days(1 + rng.below(120) as i64),
+            certifications,
+        };
+        let farmer_id = farmers[i % farmers.len()];
+        batch.push(NewListing { farmer_id, actor_id: farmer_id, fields, submit: true, submission_key: None });
+        if batch.len() == 5000 {
+            store.import_approved_listings(&batch).await?;
+            batch.clear();
+        }
+    }
+    store.import_approved_listings(&batch).await?;
+    Ok(())
+}
+
+fn rss_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The pid of a running Meilisearch server, if this machine has one.
+fn meilisearch_pid() -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        (comm.trim() == "meilisearch").then_some(pid)
+    })
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_server(data_dir: &Path, meili: Option<(&str, Option<&str>, &str)>) -> anyhow::Result<Server> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
+    cmd.arg("serve").arg("--addr").arg(format!("127.0.0.1:{port}")).env("NONGSAN_DATA_DIR", data_dir).env("NONGSAN_LOG", "warn");
+    cmd.env_remove("DATABASE_URL").env_remove("MEILI_URL").env_remove("MEILI_API_KEY");
+    if let Some((url, key, index)) = meili {
+        cmd.env("MEILI_URL", url).env("MEILI_INDEX", index);
+        if let Some(k) = key {
+            cmd.env("MEILI_API_KEY", k);
+        }
+    }
+    let child = cmd.stdout(std::process::Stdio::null()).spawn()?;
+    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if client.get(format!("{}/healthz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+            return Ok(server);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the server did not start")
+}
+
+/// Latencies in milliseconds of `rounds` passes over the mix, sorted.
+async fn latencies(client: &reqwest::Client, base: &str, rounds: usize) -> anyhow::Result<Vec<f64>> {
+    let mut out = Vec::new();
+    for _ in 0..rounds {
+        for q in QUERIES {
+            let started = Instant::now();
+            let response = client.get(format!("{base}/api/v1/catalogue?{q}")).send().await?;
+            anyhow::ensure!(response.status().is_success(), "{q}: {}", response.status());
+            let body = response.bytes().await?;
+            out.push(started.elapsed().as_secs_f64() * 1000.0);
+            anyhow::ensure!(!body.is_empty());
+        }
+    }
+    out.sort_by(f64::total_cmp);
+    Ok(out)
+}
+
+async fn qps(base: &str, seconds: u64) -> anyhow::Result<f64> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut clients = Vec::new();
+    for c in 0..2 {
+        let base = base.to_owned();
+        clients.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut n = 0u64;
+            let mut i = c;
+            while Instant::now() < deadline {
+                let q = QUERIES[i % QUERIES.len()];
+                let r = client.get(format!("{base}/api/v1/catalogue?{q}")).send().await?;
+                r.bytes().await?;
+                n += 1;
+                i += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let mut total = 0;
+    for c in clients {
+        total += c.await??;
+    }
+    Ok(total as f64 / seconds as f64)
+}
+
+/// Latencies of the same mix sent straight to the engine (no HTTP handler, no database).
+async fn direct(service: &SearchService, rounds: usize) -> anyhow::Result<Vec<f64>> {
+    let today = nongsan_domain::local_date(nongsan_store::now());
+    let mut out = Vec::new();
+    for _ in 0..rounds {
+        for q in QUERIES {
+            let params: Vec<(String, String)> = url_pairs(q);
+            let get = |k: &str| params.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+            let filters = Filters {
+                crop: get("crop"),
+                commune: get("commune"),
+                certification: get("certification"),
+                min_price: get("min_price").and_then(|v| v.parse().ok()),
+                max_price: get("max_price").and_then(|v| v.parse().ok()),
+                in_season: get("in_season").is_some(),
+                ..Filters::default()
+            };
+            let sort = match get("sort").as_deref() {
+                Some("price_asc") => SortOrder::PriceAsc,
+                Some("newest") => SortOrder::Newest,
+                _ => SortOrder::Relevance,
+            };
+            let query = CatalogueQuery { text: get("q").unwrap_or_default(), filters, sort, page: 1, per_page: 20 };
+            let eq = service.engine_query(&query, today);
+            let started = Instant::now();
+            service.engine().search(eq).await?;
+            out.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    out.sort_by(f64::total_cmp);
+    Ok(out)
+}
+
+fn url_pairs(q: &str) -> Vec<(String, String)> {
+    q.split('&').filter(|p| !p.is_empty()).filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_owned(), decode(v))).collect()
+}
+
+fn decode(v: &str) -> String {
+    let bytes = v.replace('+', " ").into_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn print_latency(label: &str, ms: &[f64]) {
+    println!(
+        "  {label:<34} p50 {:>7.2} ms   p95 {:>7.2} ms   p99 {:>7.2} ms   ({} queries)",
+        percentile(ms, 0.50),
+        percentile(ms, 0.95),
+        percentile(ms, 0.99),
+        ms.len()
+    );
+}
+
+/// Runs the search benchmark for each size.
+pub async fn search(sizes: &[usize], meili_url: Option<&str>, meili_key: Option<&str>) -> anyhow::Result<()> {
+    println!(
+        "nongsan bench search: {} queries in the mix; Meilisearch: {}",
+        QUERIES.len(),
+        meili_url.unwrap_or("not configured (MEILI_URL unset)")
+    );
+    for &n in sizes {
+        let dir: PathBuf = std::env::temp_dir().join(format!("nongsan-bench-{n}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Store::open_data_dir(&dir).await?;
+        let started = Instant::now();
+        fill(&store, n).await?;
+        println!("\n{n} listings (generated and stored in {:.1} s)", started.elapsed().as_secs_f64());
+
+        let mut engines: Vec<(&str, Arc<dyn Engine>, Option<String>)> =
+            vec![("embedded", Arc::new(EmbeddedEngine::open(&dir.join("search"))?), None)];
+        if let Some(url) = meili_url {
+            let index = format!("nongsan_bench_{n}");
+            engines.push(("meilisearch", Arc::new(MeiliEngine::new(url, meili_key, &index)?), Some(index)));
+        }
+        for (name, engine, index) in engines {
+            let service = SearchService::new(store.clone(), engine);
+            let started = Instant::now();
+            let indexed = service.rebuild().await.with_context(|| format!("indexing with {name}"))?;
+            let index_secs = started.elapsed().as_secs_f64();
+            let server = start_server(&dir, index.as_deref().map(|i| (meili_url.unwrap_or_default(), meili_key, i))).await?;
+            let client = reqwest::Client::new();
+            latencies(&client, &server.base, 2).await?;
+            let ms = latencies(&client, &server.base, 20).await?;
+            let rate = qps(&server.base, 5).await?;
+            let pid = server.child.id();
+            println!("engine {name}: indexed {indexed} listings in {index_secs:.2} s");
+            print_latency("through nongsan's HTTP handler", &ms);
+            if name == "meilisearch" {
+                let direct_ms = direct(&service, 20).await?;
+                print_latency("sent straight to Meilisearch", &direct_ms);
+                println!("  nongsan's overhead at the median: {:.2} ms", percentile(&ms, 0.5) - percentile(&direct_ms, 0.5));
+                if let Some(mpid) = meilisearch_pid() {
+                    println!("  Meilisearch resident memory: {} MB", rss_kib(mpid, "VmRSS:").unwrap_or(0) / 1024);
+                }
+            }
+            println!("  queries per second, 2 clients: {rate:.0}");
+            println!(
+                "  server resident memory: {} MB (peak {} MB)",
+                rss_kib(pid, "VmRSS:").unwrap_or(0) / 1024,
+                rss_kib(pid, "VmHWM:").unwrap_or(0) / 1024
+            );
+            drop(server);
+            if let (Some(url), Some(index)) = (meili_url, index) {
+                let client = meilisearch_sdk::client::Client::new(url, meili_key)?;
+                let _ = client.delete_index(&index).await;
+            }
+        }
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
