@@ -301,12 +301,13 @@ fn decode(v: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -358,9 +359,12 @@ pub async fn search(sizes: &[usize], meili_url: Option<&str>, meili_key: Option<
             let pid = server.child.id();
             println!("engine {name}: indexed {indexed} listings in {index_secs:.2} s");
             print_latency("through nongsan's HTTP handler", &ms);
+            let direct_ms = direct(&service, 20).await?;
+            print_latency(
+                if name == "meilisearch" { "sent straight to Meilisearch" } else { "engine alone (no HTTP, no database)" },
+                &direct_ms,
+            );
             if name == "meilisearch" {
-                let direct_ms = direct(&service, 20).await?;
-                print_latency("sent straight to Meilisearch", &direct_ms);
                 println!("  nongsan's overhead at the median: {:.2} ms", percentile(&ms, 0.5) - percentile(&direct_ms, 0.5));
                 if let Some(mpid) = meilisearch_pid() {
                     println!("  Meilisearch resident memory: {} MB", rss_kib(mpid, "VmRSS:").unwrap_or(0) / 1024);

@@ -416,6 +416,7 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/me", &["get"]),
         ("/api/v1/reference", &["get"]),
         ("/api/v1/catalogue", &["get"]),
+        ("/api/v1/catalogue/suggest", &["get"]),
         ("/api/v1/listings", &["get", "post"]),
         ("/api/v1/listings/{id}", &["get", "patch"]),
         ("/api/v1/listings/{id}/status", &["post"]),
@@ -448,4 +449,37 @@ async fn expired_windows_leave_the_catalogue() {
     assert_eq!(app.get(&format!("/api/v1/listings/{id}")).await.status, StatusCode::NOT_FOUND);
     let mine = app.api(Method::GET, &format!("/api/v1/listings/{id}"), Some(&farmer), None).await.json();
     assert_eq!(mine["status"], "expired");
+}
+
+#[tokio::test]
+async fn search_understands_buyers_and_suggests_while_typing() {
+    let app = TestApp::new().await;
+    let (farmer, _) = app.farmer("0912345678", "Ka Điệp", "hoa-ninh").await;
+    let curator = app.curator().await;
+    let ri6 = app.listing(&farmer, durian()).await;
+    app.approve(&curator, ri6).await;
+    let mut monthong = durian();
+    monthong["variety"] = json!("monthong");
+    monthong["title"] = json!("Sầu riêng Monthong");
+    let monthong = app.listing(&farmer, monthong).await;
+    app.approve(&curator, monthong).await;
+
+    for q in ["saauf+rieeng", "sau+rien+", "durian", "S%E1%BA%A6U+RI%C3%8ANG", "sau+ri"] {
+        let found = app.get(&format!("/api/v1/catalogue?q={q}")).await.json();
+        assert_eq!(found["total"], 2, "{q}: {found}");
+    }
+    let dona = app.get("/api/v1/catalogue?q=dona").await.json();
+    assert_eq!(dona["hits"][0]["id"], monthong);
+    assert_eq!(dona["total"], 1);
+    let marked = app.get("/api/v1/catalogue?q=ri6").await.json();
+    assert_eq!(marked["hits"][0]["highlight"], "Sầu riêng <mark>Ri6</mark> vườn nhà");
+    let suggest = app.get("/api/v1/catalogue/suggest?q=sau+ri").await.json();
+    assert!(suggest["suggestions"].as_array().unwrap().iter().any(|s| s["text"] == "sau rieng"), "{suggest}");
+    let too_long = app.get(&format!("/api/v1/catalogue?q={}", "a".repeat(10_000))).await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for q in ["crop+%3D+%27x%27+OR+id+%3E+0", "%22%29%28", "%F0%9F%98%80", "%00%01%1B"] {
+        let answer = app.get(&format!("/api/v1/catalogue?q={q}&crop=coffee")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{q}");
+        assert_eq!(answer.json()["total"], 0, "{q}: nothing outside the crop filter");
+    }
 }

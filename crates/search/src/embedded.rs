@@ -279,10 +279,17 @@ impl EmbeddedEngine {
         };
         let mut hits = Vec::with_capacity(addresses.len());
         for address in addresses {
-            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
-            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-            let id = doc.get_first(self.fields.id).and_then(|v| v.as_i64()).unwrap_or_default();
-            hits.push(EngineHit { id, folded: text(self.fields.folded), accented: text(self.fields.accented) });
+            if q.texts {
+                let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
+                let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                let id = doc.get_first(self.fields.id).and_then(|v| v.as_i64()).unwrap_or_default();
+                hits.push(EngineHit { id, folded: text(self.fields.folded), accented: text(self.fields.accented) });
+            } else {
+                // Ids come from the fast field: no stored document is read.
+                let ids: Column<i64> = searcher.segment_reader(address.segment_ord).fast_fields().i64("id").map_err(err)?;
+                let id = ids.first(address.doc_id).unwrap_or_default();
+                hits.push(EngineHit { id, folded: String::new(), accented: String::new() });
+            }
         }
         Ok(EngineResult { hits, total: total as u64, facets: counts.into_facets() })
     }
@@ -314,6 +321,9 @@ impl EmbeddedEngine {
         let dir = self.root.join(&name);
         let _ = std::fs::remove_dir_all(&dir);
         let generation = open_generation(&dir, &name)?;
+        // A rebuild may use more memory and both cores; live updates stay small.
+        *generation.writer.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(generation.index.writer_with_num_threads(2, 200_000_000).map_err(err)?);
         generation.with_writer(|writer| {
             for d in docs {
                 writer.add_document(self.document(d)).map_err(err)?;
@@ -399,6 +409,8 @@ impl FacetCounts {
 struct SegmentFacets {
     columns: [Option<StrColumn>; 4],
     counts: [Vec<u64>; 4],
+    /// Matching documents, counted in blocks at harvest.
+    docs: Vec<DocId>,
 }
 
 impl Collector for FacetCollector {
@@ -409,7 +421,7 @@ impl Collector for FacetCollector {
         let ff = reader.fast_fields();
         let columns = [ff.str("crop")?, ff.str("variety")?, ff.str("commune")?, ff.str("cert")?];
         let counts = std::array::from_fn(|i| vec![0u64; columns[i].as_ref().map_or(0, |c| c.num_terms())]);
-        Ok(SegmentFacets { columns, counts })
+        Ok(SegmentFacets { columns, counts, docs: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -435,8 +447,37 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = FacetCounts;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            if let Some(column) = column {
+        self.docs.push(doc);
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.docs.extend_from_slice(docs);
+    }
+
+    fn harvest(mut self) -> FacetCounts {
+        let docs = std::mem::take(&mut self.docs);
+        self.count(&docs);
+        self.names()
+    }
+}
+
+impl SegmentFacets {
+    fn count(&mut self, docs: &[DocId]) {
+        // crop, variety and commune hold one value per document: read them a block at a time.
+        let mut ords = [None; 64];
+        for (column, counts) in self.columns[..3].iter().zip(self.counts[..3].iter_mut()) {
+            let Some(column) = column else { continue };
+            for chunk in docs.chunks(64) {
+                let out = &mut ords[..chunk.len()];
+                column.ords().first_vals(chunk, out);
+                for ord in out.iter().flatten() {
+                    counts[*ord as usize] += 1;
+                }
+            }
+        }
+        // Certifications: several per document, few documents have any.
+        if let (Some(column), counts) = (&self.columns[3], &mut self.counts[3]) {
+            for &doc in docs {
                 for ord in column.ords().values_for_doc(doc) {
                     counts[ord as usize] += 1;
                 }
@@ -444,7 +485,7 @@ impl SegmentCollector for SegmentFacets {
         }
     }
 
-    fn harvest(self) -> FacetCounts {
+    fn names(self) -> FacetCounts {
         let mut maps: [HashMap<String, u64>; 4] = Default::default();
         for ((column, counts), map) in self.columns.iter().zip(self.counts).zip(maps.iter_mut()) {
             let Some(column) = column else { continue };

@@ -106,6 +106,8 @@ pub struct EngineQuery {
     pub sort: SortOrder,
     pub offset: usize,
     pub limit: usize,
+    /// Return each hit's texts (for the shared ranking); ids alone otherwise.
+    pub texts: bool,
 }
 
 /// A document found, with the texts the shared ranking reads.
@@ -141,6 +143,11 @@ pub trait Engine: Send + Sync {
 
     /// Every indexed id with its document hash: what the reconcile job compares.
     fn hashes(&self) -> BoxFuture<'_, Result<HashMap<i64, u64>, SearchError>>;
+
+    /// Prepares the engine (creates the index, applies settings); idempotent.
+    fn ready(&self) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async { Ok(()) })
+    }
 
     /// Picks up an index another process rebuilt; true when it switched (then reconcile).
     fn follow(&self) -> Result<bool, SearchError> {

@@ -104,7 +104,8 @@ fn settings() -> Settings {
             "farmer_id",
         ])
         .with_sortable_attributes(["price", "updated_at"])
-        .with_ranking_rules(["words", "typo", "proximity", "attribute", "sort", "exactness"])
+        // An explicit sort (price, newest) orders strictly; without one, relevance decides.
+        .with_ranking_rules(["sort", "words", "typo", "proximity", "attribute", "exactness"])
         .with_typo_tolerance(TypoToleranceSettings { enabled: Some(false), ..TypoToleranceSettings::default() })
         .with_pagination(PaginationSetting { max_total_hits: 1_000_000 })
         .with_max_values_per_facet(500)
@@ -128,6 +129,14 @@ impl MeiliEngine {
         self.prepare(&self.uid).await?;
         self.prepared.store(true, Ordering::Release);
         Ok(())
+    }
+
+    /// After a failure the server may have restarted empty: prepare the index again next time.
+    fn forget_ready<T>(&self, result: Result<T, SearchError>) -> Result<T, SearchError> {
+        if result.is_err() {
+            self.prepared.store(false, std::sync::atomic::Ordering::Release);
+        }
+        result
     }
 
     async fn wait(&self, task: TaskInfo) -> Result<(), SearchError> {
@@ -174,7 +183,7 @@ impl MeiliEngine {
             .with_query(&text)
             .with_filter(&filter)
             .with_facets(Selectors::Some(&FACETS))
-            .with_attributes_to_retrieve(Selectors::Some(&["id", "folded", "accented"]))
+            .with_attributes_to_retrieve(Selectors::Some(if q.texts { &["id", "folded", "accented"] } else { &["id"] }))
             .with_matching_strategy(MatchingStrategies::ALL)
             .with_page(q.offset / limit + 1)
             .with_hits_per_page(limit);
@@ -243,13 +252,13 @@ impl Engine for MeiliEngine {
     }
 
     fn search(&self, query: EngineQuery) -> BoxFuture<'_, Result<EngineResult, SearchError>> {
-        Box::pin(self.run(query))
+        Box::pin(async move { self.forget_ready(self.run(query).await) })
     }
 
     fn upsert(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>> {
         Box::pin(async move {
             self.ensure_ready().await?;
-            self.add(&self.uid, &docs).await
+            self.forget_ready(self.add(&self.uid, &docs).await)
         })
     }
 
@@ -268,6 +277,10 @@ impl Engine for MeiliEngine {
     fn hashes(&self) -> BoxFuture<'_, Result<HashMap<i64, u64>, SearchError>> {
         Box::pin(self.all_hashes())
     }
+
+    fn ready(&self) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(self.ensure_ready())
+    }
 }
 
 #[cfg(test)]
@@ -285,6 +298,7 @@ mod tests {
             sort: SortOrder::Relevance,
             offset: 0,
             limit: 20,
+            texts: false,
         };
         assert_eq!(
             filter_expression(&q),

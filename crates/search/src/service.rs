@@ -67,6 +67,7 @@ impl SearchService {
     /// Loads the vocabulary and catches the index up with the outbox.
     pub async fn start(&self) -> Result<(), SearchError> {
         self.load_vocabulary().await?;
+        self.engine.ready().await?;
         self.drain_outbox().await?;
         Ok(())
     }
@@ -206,7 +207,15 @@ impl SearchService {
         let understood = understand(&query.text, &self.vocab());
         let per_page = if query.per_page == 0 { DEFAULT_PER_PAGE } else { query.per_page } as usize;
         let offset = (query.page.max(1) as usize - 1) * per_page;
-        EngineQuery { understood, filters: query.filters.clone(), today: day_number(today), sort: query.sort, offset, limit: per_page }
+        EngineQuery {
+            understood,
+            filters: query.filters.clone(),
+            today: day_number(today),
+            sort: query.sort,
+            offset,
+            limit: per_page,
+            texts: false,
+        }
     }
 
     async fn search_engine(&self, query: &CatalogueQuery, today: Date) -> Result<SearchPage, SearchError> {
@@ -217,8 +226,11 @@ impl SearchService {
         let per_page = if query.per_page == 0 { DEFAULT_PER_PAGE } else { query.per_page } as usize;
         let page = query.page.max(1) as usize;
         let start = (page - 1) * per_page;
-        let rerank = query.sort == SortOrder::Relevance && !understood.is_empty() && start + per_page <= RERANK_WINDOW;
-        let (offset, limit) = if rerank { (0, RERANK_WINDOW.min((start + per_page).max(60))) } else { (start, per_page) };
+        // The shared rules only reorder when there is something to weigh: accents typed, or
+        // several words that may stand together.
+        let weighs = understood.words.len() > 1 || understood.words.iter().any(|w| w.accented.is_some());
+        let rerank = query.sort == SortOrder::Relevance && weighs && start + per_page <= RERANK_WINDOW;
+        let (offset, limit) = if rerank { (0, RERANK_WINDOW.min((start + per_page).max(40))) } else { (start, per_page) };
         let result = self
             .engine
             .search(EngineQuery {
@@ -228,6 +240,7 @@ impl SearchService {
                 sort: query.sort,
                 offset,
                 limit,
+                texts: rerank,
             })
             .await?;
         let mut hits = result.hits;

@@ -24,6 +24,8 @@ pub struct Listing {
     pub created_at: i64,
     pub updated_at: i64,
     pub submitted_at: Option<i64>,
+    /// The content hash of the first photo, for cards.
+    pub cover_hash: Option<String>,
 }
 
 /// A listing to create.
@@ -62,7 +64,8 @@ pub struct ReviewFilter {
 pub(crate) const LISTING_COLUMNS: &str =
     "l.id, l.farmer_id, u.name as farmer_name, l.status, l.crop, l.variety, l.form, l.grade, l.title, l.description,
     l.quantity_kg, l.price_vnd_per_kg, l.price_set_on, l.available_from, l.available_until, l.certifications, l.commune, l.legacy_commune,
-    l.rejection_reason, l.created_by, l.created_at, l.updated_at, l.submitted_at";
+    l.rejection_reason, l.created_by, l.created_at, l.updated_at, l.submitted_at,
+    (select p.hash from photos p where p.listing_id = l.id order by p.id limit 1) as cover_hash";
 
 fn date(row: &AnyRow, col: &str) -> Result<Date> {
     let text: String = row.try_get(col)?;
@@ -99,6 +102,7 @@ pub(crate) fn listing_from_row(row: &AnyRow) -> Result<Listing> {
         created_at: int(row, "created_at")?,
         updated_at: int(row, "updated_at")?,
         submitted_at: row.try_get("submitted_at")?,
+        cover_hash: row.try_get("cover_hash")?,
     })
 }
 
@@ -440,12 +444,8 @@ impl Store {
         let at = now();
         let mut farmers: std::collections::HashMap<i64, crate::User> = std::collections::HashMap::new();
         for new in listings {
-            if !farmers.contains_key(&new.farmer_id) {
-                let row = sqlx::query("select id from users where id = $1").bind(new.farmer_id).fetch_optional(&mut *tx).await?;
-                if row.is_none() {
-                    return Err(StoreError::NotFound);
-                }
-                farmers.insert(new.farmer_id, self.user(new.farmer_id).await?);
+            if let std::collections::hash_map::Entry::Vacant(slot) = farmers.entry(new.farmer_id) {
+                slot.insert(self.user(new.farmer_id).await?);
             }
             let farmer = &farmers[&new.farmer_id];
             let f = &new.fields;

@@ -72,20 +72,6 @@ impl Store {
         rows.iter().map(photo_from_row).collect()
     }
 
-    /// The first photo of each listing in `ids` that has one, for cards.
-    pub async fn cover_photos(&self, ids: &[i64]) -> Result<Vec<Photo>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let rows = sqlx::query(&format!(
-            "select id, listing_id, hash, width, height, bytes from photos where id in (select min(id) from photos where listing_id in ({list}) group by listing_id)"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(photo_from_row).collect()
-    }
-
     /// Detaches a photo; returns its hash when no other photo row uses the same file, so the
     /// caller can delete the file.
     pub async fn delete_photo(&self, listing_id: i64, photo_id: i64) -> Result<Option<String>> {

@@ -13,8 +13,6 @@ use serde_json::{Value, json};
 pub async fn search(State(state): State<AppState>, Query(params): Query<CatalogueParams>) -> Result<Json<Value>, AppError> {
     let query = params.to_query().map_err(AppError::Invalid)?;
     let result = state.catalogue.search(&query, actions::today()).await?;
-    let ids: Vec<i64> = result.hits.iter().map(|h| h.listing.id).collect();
-    let covers = state.store.cover_photos(&ids).await?;
     let hits: Vec<Value> = result
         .hits
         .iter()
@@ -24,7 +22,7 @@ pub async fn search(State(state): State<AppState>, Query(params): Query<Catalogu
             if let Some(obj) = hit.as_object_mut() {
                 // Buyers do not see review notes.
                 obj.remove("rejection_reason");
-                let thumb = covers.iter().find(|p| p.listing_id == l.id).map(|p| actions::photo_url(&p.hash, "thumb"));
+                let thumb = l.cover_hash.as_deref().map(|h| actions::photo_url(h, "thumb"));
                 obj.insert("thumb".into(), json!(thumb));
                 obj.insert("highlight".into(), json!(h.highlight));
             }

@@ -16,7 +16,7 @@ use nongsan_domain::account::Role;
 use nongsan_domain::quantity::format_kg;
 use nongsan_domain::reference::reference;
 use nongsan_search::{CatalogueQuery, Hit};
-use nongsan_store::{Facet, Photo};
+use nongsan_store::Facet;
 
 fn crop_icon(crop: &str) -> &'static str {
     match crop {
@@ -33,13 +33,13 @@ fn commune_name(key: &str) -> String {
 }
 
 /// A listing card: photo or crop icon, title, price, where.
-fn card(lang: Lang, hit: &Hit, cover: Option<&Photo>, eager: bool) -> Markup {
+fn card(lang: Lang, hit: &Hit, eager: bool) -> Markup {
     let l = &hit.listing;
     let loading = if eager { "eager" } else { "lazy" };
     html! {
         a.listing-card href={ "/listings/" (l.id) } {
-            @if let Some(p) = cover {
-                img src=(actions::photo_url(&p.hash, "thumb")) width="320" height="320" loading=(loading) alt=(l.fields.title);
+            @if let Some(hash) = &l.cover_hash {
+                img src=(actions::photo_url(hash, "thumb")) width="320" height="320" loading=(loading) alt=(l.fields.title);
             } @else {
                 div.ph aria-hidden="true" { (crop_icon(&l.fields.crop)) }
             }
@@ -79,17 +79,27 @@ fn facet_links(params: &CatalogueParams, name: &str, facets: &[Facet], label: im
     }
 }
 
+const SUGGEST_JS: &str = "(function(){var q=document.getElementById('q'),l=document.getElementById('q-suggestions'),t;\
+q.addEventListener('input',function(){clearTimeout(t);var v=q.value;if(v.length<2)return;t=setTimeout(function(){\
+fetch('/api/v1/catalogue/suggest?q='+encodeURIComponent(v)).then(function(r){return r.json()}).then(function(d){\
+l.textContent='';(d.suggestions||[]).forEach(function(s){var o=document.createElement('option');o.value=s.text;l.appendChild(o)})}).catch(function(){})},250)})})();";
+
 fn filters(lang: Lang, p: &CatalogueParams, errors: &FieldErrors) -> Markup {
     let data = reference();
     let en = lang.is_en();
-    let open = [&p.crop, &p.variety, &p.commune, &p.certification, &p.min_price, &p.max_price, &p.sort].iter().any(|s| !s.is_empty())
-        || !errors.is_empty();
+    let sorted = !p.sort.is_empty() && p.sort != "relevance";
+    let chosen =
+        [&p.crop, &p.variety, &p.form, &p.commune, &p.certification, &p.ocop_stars, &p.min_price, &p.max_price, &p.in_season, &p.in_stock];
+    let open = chosen.iter().any(|s| !s.is_empty()) || sorted || !errors.is_empty();
     html! {
         form method="get" action="/" role="search" {
             div.search {
-                input #q type="search" name="q" value=(p.q) placeholder=(lang.t("catalogue.placeholder")) aria-label=(lang.t("catalogue.search")) aria-invalid=[invalid(errors, "q")];
+                input #q type="search" name="q" value=(p.q) placeholder=(lang.t("catalogue.placeholder")) aria-label=(lang.t("catalogue.search")) aria-invalid=[invalid(errors, "q")] list="q-suggestions" autocomplete="off";
+                datalist #q-suggestions {}
                 button type="submit" { (lang.t("catalogue.search")) }
             }
+            // Search-as-you-type: a few hundred bytes that spare a slow round trip per guess.
+            script { (PreEscaped(SUGGEST_JS)) }
             (field_error(lang, errors, "q"))
             details.filters open[open] {
                 summary { (lang.t("catalogue.filters")) }
@@ -130,6 +140,28 @@ fn filters(lang: Lang, p: &CatalogueParams, errors: &FieldErrors) -> Markup {
                 }
                 div.row {
                     div {
+                        label for="f-form" { (lang.t("listing.form")) }
+                        select #f-form name="form" aria-invalid=[invalid(errors, "form")] {
+                            option value="" { (lang.t("form.all")) }
+                            @for c in &data.crops { optgroup label=(c.name(en)) {
+                                @for v in &c.forms { option value=(v.key) selected[p.form == v.key] { (v.name(en)) } }
+                            } }
+                        }
+                    }
+                    div {
+                        label for="f-ocop" { (lang.t("catalogue.ocop")) }
+                        select #f-ocop name="ocop_stars" aria-invalid=[invalid(errors, "ocop_stars")] {
+                            option value="" { (lang.t("form.all")) }
+                            @for s in ["3", "4", "5"] { option value=(s) selected[p.ocop_stars == s] { (lang.tf("catalogue.ocop_at_least", &[("n", s)])) } }
+                        }
+                    }
+                }
+                div.checks {
+                    label { input type="checkbox" name="in_season" value="1" checked[!p.in_season.is_empty()]; (lang.t("catalogue.in_season")) }
+                    label { input type="checkbox" name="in_stock" value="1" checked[!p.in_stock.is_empty()]; (lang.t("catalogue.in_stock")) }
+                }
+                div.row {
+                    div {
                         label for="f-min" { (lang.t("catalogue.min_price")) }
                         input #f-min type="text" inputmode="numeric" name="min_price" value=(p.min_price) aria-invalid=[invalid(errors, "min_price")];
                         (field_error(lang, errors, "min_price"))
@@ -162,8 +194,6 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx, Query(params): Query
         Err(errors) => (CatalogueQuery { page: 1, ..CatalogueQuery::default() }, errors),
     };
     let result = state.catalogue.search(&query, actions::today()).await?;
-    let ids: Vec<i64> = result.hits.iter().map(|h| h.listing.id).collect();
-    let covers = state.store.cover_photos(&ids).await?;
     let pages = (result.total as u32).div_ceil(query.per_page.max(1)).max(1);
     let body = html! {
         h1 { (lang.t("catalogue.title")) }
@@ -177,7 +207,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx, Query(params): Query
         } @else {
             div.grid {
                 @for (i, h) in result.hits.iter().enumerate() {
-                    (card(lang, h, covers.iter().find(|p| p.listing_id == h.listing.id), i < 4))
+                    (card(lang, h, i < 4))
                 }
             }
         }
@@ -233,8 +263,6 @@ pub async fn farmer(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     let filters = nongsan_store::Filters { farmer_id: Some(id), ..nongsan_store::Filters::default() };
     let query = CatalogueQuery { filters, page: 1, per_page: 100, ..CatalogueQuery::default() };
     let result = state.catalogue.search(&query, actions::today()).await?;
-    let ids: Vec<i64> = result.hits.iter().map(|h| h.listing.id).collect();
-    let covers = state.store.cover_photos(&ids).await?;
     let data = reference();
     let en = lang.is_en();
     let body = html! {
@@ -250,7 +278,7 @@ pub async fn farmer(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
         }
         h2 { (lang.t("farmer.listings")) " (" (result.total) ")" }
         @if result.hits.is_empty() { p { (lang.t("farmer.no_listings")) } }
-        div.grid { @for h in &result.hits { (card(lang, h, covers.iter().find(|p| p.listing_id == h.listing.id), false)) } }
+        div.grid { @for h in &result.hits { (card(lang, h, false)) } }
     };
     Ok(page(lang, ctx.viewer.as_ref(), &farmer.profile.name, &ctx.path, body).into_response())
 }
