@@ -61,25 +61,32 @@ pub struct StoredPhoto {
     pub bytes: u64,
 }
 
-/// The sizes a photo is served in.
+/// Longest side of the large variant.
+pub const LARGE_SIDE: u32 = 1600;
+
+/// The sizes a photo is served in. Each is re-encoded from the decoded pixels, upright and
+/// without metadata; the original as uploaded (with its EXIF, GPS included) is kept on the
+/// server and never served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
-    Original,
+    /// 320 × 320, centred crop, for cards.
     Thumb,
+    /// Longest side at most 1600 px, for the listing page.
+    Large,
 }
 
 impl Variant {
     pub fn parse(s: &str) -> Option<Variant> {
         match s {
-            "original" => Some(Variant::Original),
             "thumb" => Some(Variant::Thumb),
+            "large" => Some(Variant::Large),
             _ => None,
         }
     }
     pub fn as_str(self) -> &'static str {
         match self {
-            Variant::Original => "original",
             Variant::Thumb => "thumb",
+            Variant::Large => "large",
         }
     }
 }
@@ -157,10 +164,15 @@ impl MediaStore {
     }
 
     fn path(&self, hash: &str, variant: Variant) -> PathBuf {
-        let ext = match variant {
-            Variant::Original => "orig",
-            Variant::Thumb => "thumb.jpg",
-        };
+        self.file(hash, &format!("{}.jpg", variant.as_str()))
+    }
+
+    /// The uploaded bytes, kept as they came.
+    fn original_path(&self, hash: &str) -> PathBuf {
+        self.file(hash, "orig")
+    }
+
+    fn file(&self, hash: &str, ext: &str) -> PathBuf {
         self.root.join(&hash[..2]).join(format!("{hash}.{ext}"))
     }
 
@@ -174,16 +186,21 @@ impl MediaStore {
 
     fn accept_blocking(&self, bytes: &[u8]) -> Result<StoredPhoto, PhotoError> {
         let (_format, image) = decode(bytes)?;
+        let (width, height) = (image.width(), image.height());
         let hash = hex(&Sha256::digest(bytes));
-        let original = self.path(&hash, Variant::Original);
+        let original = self.original_path(&hash);
         if !original.exists() {
-            let thumb = square_thumb(&image, THUMB_SIDE).to_rgb8();
-            let mut encoded = Vec::new();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, 80).encode_image(&thumb).map_err(|_| PhotoError::Storage)?;
-            write_atomic(&self.path(&hash, Variant::Thumb), &encoded)?;
+            let large = if width.max(height) > LARGE_SIDE {
+                image.resize(LARGE_SIDE, LARGE_SIDE, image::imageops::FilterType::Triangle)
+            } else {
+                image
+            };
+            let thumb = square_thumb(&large, THUMB_SIDE);
+            write_atomic(&self.path(&hash, Variant::Large), &jpeg(&large, 82)?)?;
+            write_atomic(&self.path(&hash, Variant::Thumb), &jpeg(&thumb, 80)?)?;
             write_atomic(&original, bytes)?;
         }
-        Ok(StoredPhoto { hash, width: image.width(), height: image.height(), bytes: bytes.len() as u64 })
+        Ok(StoredPhoto { hash, width, height, bytes: bytes.len() as u64 })
     }
 
     /// The bytes of a stored variant and its content type.
@@ -192,23 +209,25 @@ impl MediaStore {
             return None;
         }
         let bytes = tokio::fs::read(self.path(hash, variant)).await.ok()?;
-        let content_type = match variant {
-            Variant::Thumb => "image/jpeg",
-            Variant::Original => match sniff(&bytes) {
-                Some(ImageFormat::Png) => "image/png",
-                Some(ImageFormat::WebP) => "image/webp",
-                _ => "image/jpeg",
-            },
-        };
-        Some((bytes, content_type))
+        Some((bytes, "image/jpeg"))
     }
 
     /// Deletes every file of a photo nothing references any more.
     pub async fn remove(&self, hash: &str) {
-        for variant in [Variant::Original, Variant::Thumb] {
+        for variant in [Variant::Thumb, Variant::Large] {
             let _ = tokio::fs::remove_file(self.path(hash, variant)).await;
         }
+        let _ = tokio::fs::remove_file(self.original_path(hash)).await;
     }
+}
+
+/// Encodes RGB pixels as a baseline JPEG: no metadata is carried over.
+fn jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
+    let mut encoded = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, quality)
+        .encode_image(&image.to_rgb8())
+        .map_err(|_| PhotoError::Storage)?;
+    Ok(encoded)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PhotoError> {
@@ -256,7 +275,38 @@ mod tests {
         let decoded = image::load_from_memory(&thumb).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (THUMB_SIDE, THUMB_SIDE));
         store.remove(&first.hash).await;
-        assert!(store.read(&first.hash, Variant::Original).await.is_none());
+        assert!(store.read(&first.hash, Variant::Large).await.is_none());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn served_variants_carry_no_metadata_and_are_upright() {
+        let (store, dir) = temp_store();
+        // A JPEG with an EXIF block saying "rotate 90°" and a GPS position.
+        let img = image::RgbImage::from_fn(400, 200, |x, _| image::Rgb([if x < 200 { 255 } else { 0 }, 0, 0]));
+        let mut plain = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90).encode_image(&img).unwrap();
+        let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08\x00\x02".to_vec();
+        tiff.extend([0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, 0x06, 0, 0]); // Orientation = 6 (rotate 90° clockwise)
+        tiff.extend([0x88, 0x25, 0x00, 0x04, 0, 0, 0, 1, 0, 0, 0, 0]); // GPS IFD pointer
+        tiff.extend([0, 0, 0, 0]);
+        tiff.extend(b"GPS 11.5,108.0");
+        let mut app1 = b"Exif\x00\x00".to_vec();
+        app1.extend(&tiff);
+        let mut with_exif = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        with_exif.extend(((app1.len() + 2) as u16).to_be_bytes());
+        with_exif.extend(&app1);
+        with_exif.extend(&plain[2..]);
+        let stored = store.accept(with_exif).await.unwrap();
+        assert_eq!((stored.width, stored.height), (200, 400), "the EXIF orientation is applied");
+        for variant in [Variant::Thumb, Variant::Large] {
+            let (bytes, _) = store.read(&stored.hash, variant).await.unwrap();
+            assert!(!bytes.windows(4).any(|w| w == b"Exif"), "{variant:?} has no EXIF");
+            assert!(!bytes.windows(3).any(|w| w == b"GPS"), "{variant:?} has no GPS");
+        }
+        let (large, _) = store.read(&stored.hash, Variant::Large).await.unwrap();
+        let large = image::load_from_memory(&large).unwrap();
+        assert_eq!((large.width(), large.height()), (200, 400));
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -21,6 +21,8 @@ use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 const TOKENIZER: &str = "folded";
+/// Bumped whenever the schema changes: an index of another version is discarded and rebuilt.
+const SCHEMA_VERSION: &str = "2";
 const WRITER_MEMORY: usize = 50_000_000;
 
 #[derive(Clone, Copy)]
@@ -35,6 +37,8 @@ struct Fields {
     commune: Field,
     legacy_commune: Field,
     cert: Field,
+    /// One bit per certification, in reference-data order: counted without a multi-valued column.
+    cert_mask: Field,
     ocop: Field,
     price: Field,
     quantity: Field,
@@ -62,7 +66,8 @@ fn schema() -> (Schema, Fields) {
         form: b.add_text_field("form", STRING),
         commune: b.add_text_field("commune", STRING | FAST),
         legacy_commune: b.add_text_field("legacy_commune", STRING),
-        cert: b.add_text_field("cert", STRING | FAST),
+        cert: b.add_text_field("cert", STRING),
+        cert_mask: b.add_u64_field("cert_mask", FAST),
         ocop: b.add_u64_field("ocop", INDEXED | FAST),
         price: b.add_i64_field("price", INDEXED | FAST),
         quantity: b.add_f64_field("quantity", INDEXED | FAST),
@@ -124,6 +129,14 @@ impl EmbeddedEngine {
     /// Opens (or creates) the index under `root`.
     pub fn open(root: &Path) -> Result<EmbeddedEngine, SearchError> {
         std::fs::create_dir_all(root).map_err(err)?;
+        let version = std::fs::read_to_string(root.join("SCHEMA")).unwrap_or_default();
+        if version.trim() != SCHEMA_VERSION {
+            // An index from another schema: start empty; the service refills it from the database.
+            for entry in std::fs::read_dir(root).map_err(err)?.flatten() {
+                let _ = if entry.path().is_dir() { std::fs::remove_dir_all(entry.path()) } else { std::fs::remove_file(entry.path()) };
+            }
+            std::fs::write(root.join("SCHEMA"), SCHEMA_VERSION).map_err(err)?;
+        }
         let name = match current_name(root) {
             Some(name) => name,
             None => {
@@ -180,6 +193,7 @@ impl EmbeddedEngine {
         for c in &d.certifications {
             doc.add_text(f.cert, c);
         }
+        doc.add_u64(f.cert_mask, cert_mask(&d.certifications));
         doc.add_u64(f.ocop, d.ocop_stars);
         doc.add_i64(f.price, d.price);
         doc.add_f64(f.quantity, d.quantity_kg);
@@ -383,6 +397,12 @@ impl Engine for EmbeddedEngine {
     }
 }
 
+/// The certifications as bits, in the order of the reference data.
+fn cert_mask(codes: &[String]) -> u64 {
+    let all = &nongsan_domain::reference::reference().certifications;
+    codes.iter().filter_map(|c| all.iter().position(|x| &x.key == c)).filter(|i| *i < 64).fold(0, |m, i| m | (1 << i))
+}
+
 /// Counts per value of the facet fields over every matching document.
 struct FacetCollector;
 
@@ -407,8 +427,10 @@ impl FacetCounts {
 }
 
 struct SegmentFacets {
-    columns: [Option<StrColumn>; 4],
-    counts: [Vec<u64>; 4],
+    columns: [Option<StrColumn>; 3],
+    counts: [Vec<u64>; 3],
+    certs: Option<Column<u64>>,
+    cert_counts: [u64; 64],
     /// Matching documents, counted in blocks at harvest.
     docs: Vec<DocId>,
 }
@@ -419,9 +441,10 @@ impl Collector for FacetCollector {
 
     fn for_segment(&self, _segment: u32, reader: &SegmentReader) -> tantivy::Result<SegmentFacets> {
         let ff = reader.fast_fields();
-        let columns = [ff.str("crop")?, ff.str("variety")?, ff.str("commune")?, ff.str("cert")?];
+        let columns = [ff.str("crop")?, ff.str("variety")?, ff.str("commune")?];
         let counts = std::array::from_fn(|i| vec![0u64; columns[i].as_ref().map_or(0, |c| c.num_terms())]);
-        Ok(SegmentFacets { columns, counts, docs: Vec::new() })
+        let certs = ff.u64("cert_mask").ok();
+        Ok(SegmentFacets { columns, counts, certs, cert_counts: [0; 64], docs: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -463,9 +486,9 @@ impl SegmentCollector for SegmentFacets {
 
 impl SegmentFacets {
     fn count(&mut self, docs: &[DocId]) {
-        // crop, variety and commune hold one value per document: read them a block at a time.
+        // Every facet holds one value per document: read them a block at a time.
         let mut ords = [None; 64];
-        for (column, counts) in self.columns[..3].iter().zip(self.counts[..3].iter_mut()) {
+        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
             let Some(column) = column else { continue };
             for chunk in docs.chunks(64) {
                 let out = &mut ords[..chunk.len()];
@@ -475,18 +498,22 @@ impl SegmentFacets {
                 }
             }
         }
-        // Certifications: several per document, few documents have any.
-        if let (Some(column), counts) = (&self.columns[3], &mut self.counts[3]) {
-            for &doc in docs {
-                for ord in column.ords().values_for_doc(doc) {
-                    counts[ord as usize] += 1;
+        if let Some(certs) = &self.certs {
+            for chunk in docs.chunks(64) {
+                let out = &mut ords[..chunk.len()];
+                certs.first_vals(chunk, out);
+                for mut mask in out.iter().flatten().copied() {
+                    while mask != 0 {
+                        self.cert_counts[mask.trailing_zeros() as usize] += 1;
+                        mask &= mask - 1;
+                    }
                 }
             }
         }
     }
 
     fn names(self) -> FacetCounts {
-        let mut maps: [HashMap<String, u64>; 4] = Default::default();
+        let mut maps: [HashMap<String, u64>; 3] = Default::default();
         for ((column, counts), map) in self.columns.iter().zip(self.counts).zip(maps.iter_mut()) {
             let Some(column) = column else { continue };
             let mut name = String::new();
@@ -496,7 +523,14 @@ impl SegmentFacets {
                 }
             }
         }
-        let [crop, variety, commune, cert] = maps;
+        let [crop, variety, commune] = maps;
+        let all = &nongsan_domain::reference::reference().certifications;
+        let cert = all
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < 64 && self.cert_counts[*i] > 0)
+            .map(|(i, c)| (c.key.clone(), self.cert_counts[i]))
+            .collect();
         FacetCounts { crop, variety, commune, cert }
     }
 }

@@ -68,6 +68,10 @@ impl SearchService {
     pub async fn start(&self) -> Result<(), SearchError> {
         self.load_vocabulary().await?;
         self.engine.ready().await?;
+        if self.engine.hashes().await?.is_empty() && !self.store.public_listings_after(0, 1).await?.is_empty() {
+            // A new or discarded index: fill it from the database.
+            self.rebuild().await?;
+        }
         self.drain_outbox().await?;
         Ok(())
     }

@@ -51,7 +51,7 @@ pub fn photo_json(p: &Photo) -> Value {
         "width": p.width,
         "height": p.height,
         "bytes": p.bytes,
-        "urls": { "thumb": actions::photo_url(&p.hash, "thumb"), "original": actions::photo_url(&p.hash, "original") },
+        "urls": { "thumb": actions::photo_url(&p.hash, "thumb"), "large": actions::photo_url(&p.hash, "large") },
     })
 }
 

@@ -237,7 +237,7 @@ pub fn photo_strip(lang: Lang, photos: &[Photo], delete: Option<(&str, i64)>) ->
             div.photos {
                 @for p in photos {
                     figure {
-                        a href=(actions::photo_url(&p.hash, "original")) {
+                        a href=(actions::photo_url(&p.hash, "large")) {
                             img src=(actions::photo_url(&p.hash, "thumb")) width="120" height="120" loading="lazy" alt=(lang.t("listing.photo_alt"));
                         }
                         @if let Some((csrf, listing_id)) = delete {
