@@ -216,21 +216,35 @@ async fn start_server(data_dir: &Path, meili: Option<(&str, Option<&str>, &str)>
     anyhow::bail!("the server did not start")
 }
 
-/// Latencies in milliseconds of `rounds` passes over the mix, sorted.
-async fn latencies(client: &reqwest::Client, base: &str, rounds: usize) -> anyhow::Result<Vec<f64>> {
+/// Latencies in milliseconds of `rounds` passes over the mix, sorted, and the slowest queries
+/// by their median.
+async fn latencies(client: &reqwest::Client, base: &str, rounds: usize) -> anyhow::Result<(Vec<f64>, Vec<(f64, &'static str)>)> {
     let mut out = Vec::new();
+    let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
     for _ in 0..rounds {
-        for q in QUERIES {
+        for (i, q) in QUERIES.iter().enumerate() {
             let started = Instant::now();
             let response = client.get(format!("{base}/api/v1/catalogue?{q}")).send().await?;
             anyhow::ensure!(response.status().is_success(), "{q}: {}", response.status());
             let body = response.bytes().await?;
-            out.push(started.elapsed().as_secs_f64() * 1000.0);
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            out.push(ms);
+            per_query[i].push(ms);
             anyhow::ensure!(!body.is_empty());
         }
     }
     out.sort_by(f64::total_cmp);
-    Ok(out)
+    let mut slowest: Vec<(f64, &'static str)> = per_query
+        .into_iter()
+        .zip(QUERIES.iter())
+        .map(|(mut v, q)| {
+            v.sort_by(f64::total_cmp);
+            (percentile(&v, 0.5), *q)
+        })
+        .collect();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    slowest.truncate(4);
+    Ok((out, slowest))
 }
 
 async fn qps(base: &str, seconds: u64) -> anyhow::Result<f64> {
@@ -354,11 +368,13 @@ pub async fn search(sizes: &[usize], meili_url: Option<&str>, meili_key: Option<
             let server = start_server(&dir, index.as_deref().map(|i| (meili_url.unwrap_or_default(), meili_key, i))).await?;
             let client = reqwest::Client::new();
             latencies(&client, &server.base, 2).await?;
-            let ms = latencies(&client, &server.base, 20).await?;
+            let (ms, slowest) = latencies(&client, &server.base, 20).await?;
             let rate = qps(&server.base, 5).await?;
             let pid = server.child.id();
             println!("engine {name}: indexed {indexed} listings in {index_secs:.2} s");
             print_latency("through nongsan's HTTP handler", &ms);
+            let slow: Vec<String> = slowest.iter().map(|(ms, q)| format!("{ms:.2} ms [{q}]")).collect();
+            println!("  slowest medians: {}", slow.join(", "));
             let direct_ms = direct(&service, 20).await?;
             print_latency(
                 if name == "meilisearch" { "sent straight to Meilisearch" } else { "engine alone (no HTTP, no database)" },
