@@ -15,20 +15,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 const TOKENIZER: &str = "folded";
 /// Bumped whenever the schema changes: an index of another version is discarded and rebuilt.
-const SCHEMA_VERSION: &str = "2";
+const SCHEMA_VERSION: &str = "3";
 const WRITER_MEMORY: usize = 50_000_000;
 
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
-    title_folded: Field,
     folded: Field,
     accented: Field,
     crop: Field,
@@ -58,7 +57,6 @@ fn schema() -> (Schema, Fields) {
     };
     let fields = Fields {
         id: b.add_i64_field("id", INDEXED | FAST | STORED),
-        title_folded: b.add_text_field("title_folded", text(false)),
         folded: b.add_text_field("folded", text(true)),
         accented: b.add_text_field("accented", STORED),
         crop: b.add_text_field("crop", STRING | FAST),
@@ -182,7 +180,6 @@ impl EmbeddedEngine {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_i64(f.id, d.id);
-        doc.add_text(f.title_folded, &d.title_folded);
         doc.add_text(f.folded, &d.folded);
         doc.add_text(f.accented, &d.accented);
         doc.add_text(f.crop, &d.crop);
@@ -229,10 +226,9 @@ impl EmbeddedEngine {
             let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for t in terms {
                 any.push((Occur::Should, Box::new(TermQuery::new(Term::from_field_text(f.folded, t), IndexRecordOption::WithFreqs))));
-                let title = TermQuery::new(Term::from_field_text(f.title_folded, t), IndexRecordOption::WithFreqs);
-                any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(title), 2.0))));
             }
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            let word: Box<dyn Query> = if any.len() == 1 { any.pop().expect("one").1 } else { Box::new(BooleanQuery::new(any)) };
+            clauses.push((Occur::Must, word));
         }
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))));
         let term = |field: Field, value: &str| -> Box<dyn Query> {
