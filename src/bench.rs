@@ -5,6 +5,7 @@
 //! two concurrent clients, and the server's resident memory. With Meilisearch it also times the
 //! same queries sent straight to Meilisearch, so nongsan's own overhead shows.
 
+use crate::rng::Rng;
 use anyhow::Context;
 use nongsan_domain::account::{Role, SellerKind};
 use nongsan_domain::listing::{CertificationClaim, ListingFields};
@@ -45,23 +46,6 @@ pub const QUERIES: &[&str] = &[
     "crop=coffee&in_season=1&sort=newest",
     "",
 ];
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 const FAMILY: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "K'", "Ka"];
 const GIVEN: &[&str] =

@@ -2,6 +2,7 @@
 //! coffee, macadamia and durian with real varieties, plausible prices and harvest windows, a
 //! curator and a helper. Deterministic, and loaded only once.
 
+use crate::rng::Rng;
 use nongsan_domain::account::{Role, SellerKind};
 use nongsan_domain::listing::{Event, RawCertification, RawListing, add_months, format_date};
 use nongsan_domain::reference::reference;
@@ -11,27 +12,6 @@ use nongsan_store::{NewListing, NewUser, Profile, Store};
 pub const DEMO_PASSWORD: &str = "nongsan-demo";
 pub const DEMO_CURATOR_PHONE: &str = "0911000001";
 pub const DEMO_HELPER_PHONE: &str = "0911000002";
-
-/// A small deterministic generator: the same demo on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
-    }
-}
 
 const FAMILY: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Huỳnh", "Võ"];
 const MIDDLE: &[&str] = &["Văn", "Thị", "Đức", "Minh", "Quang", "Thanh", "Ngọc", "Hữu"];

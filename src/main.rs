@@ -3,6 +3,7 @@
 mod bench;
 mod cli;
 mod demo;
+mod rng;
 
 use clap::Parser;
 

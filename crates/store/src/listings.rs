@@ -128,40 +128,8 @@ impl Store {
         let f = &new.fields;
         let at = now();
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "insert into listings (farmer_id, status, crop, variety, form, grade, title, description, quantity_kg, price_vnd_per_kg,
-                price_set_on, available_from, available_until, certifications, certification_codes, commune, legacy_commune, search_text,
-                submission_key, created_by, created_at, updated_at, submitted_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-             on conflict (farmer_id, submission_key) do nothing
-             returning id",
-        )
-        .bind(new.farmer_id)
-        .bind(status.as_str())
-        .bind(f.crop.clone())
-        .bind(f.variety.clone())
-        .bind(f.form.clone())
-        .bind(f.grade.clone())
-        .bind(f.title.clone())
-        .bind(f.description.clone())
-        .bind(f.quantity_kg)
-        .bind(f.price_vnd_per_kg)
-        .bind(format_date(today()))
-        .bind(format_date(f.available_from))
-        .bind(format_date(f.available_until))
-        .bind(serde_json::to_string(&f.certifications).unwrap_or_else(|_| "[]".into()))
-        .bind(codes(f))
-        .bind(farmer.profile.commune.clone())
-        .bind(farmer.profile.legacy_commune.clone())
-        .bind(search_text(f, &farmer.profile.name, farmer.profile.commune.as_deref(), farmer.profile.legacy_commune.as_deref()))
-        .bind(new.submission_key.clone())
-        .bind(new.actor_id)
-        .bind(at)
-        .bind(at)
-        .bind(new.submit.then_some(at))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
+        let row = insert_row(&mut tx, new, &farmer, status, at, new.submit.then_some(at)).await?;
+        let Some(id) = row else {
             tx.rollback().await?;
             let row = sqlx::query("select id from listings where farmer_id = $1 and submission_key = $2")
                 .bind(new.farmer_id)
@@ -170,7 +138,6 @@ impl Store {
                 .await?;
             return Ok((self.listing(int(&row, "id")?).await?, false));
         };
-        let id = int(&row, "id")?;
         log_change(&mut tx, id, Some(new.actor_id), "status", None, Some(status.as_str()), None).await?;
         write_certifications(&mut tx, id, &f.certifications).await?;
         enqueue_search(&mut tx, id).await?;
@@ -386,6 +353,52 @@ impl Store {
     }
 }
 
+/// Inserts a listing row; `None` when its submission key was already used by the farmer.
+async fn insert_row(
+    tx: &mut Transaction<'_, Any>,
+    new: &NewListing,
+    farmer: &crate::User,
+    status: Status,
+    at: i64,
+    submitted_at: Option<i64>,
+) -> Result<Option<i64>> {
+    let f = &new.fields;
+    let p = &farmer.profile;
+    let row = sqlx::query(
+        "insert into listings (farmer_id, status, crop, variety, form, grade, title, description, quantity_kg, price_vnd_per_kg,
+            price_set_on, available_from, available_until, certifications, certification_codes, commune, legacy_commune, search_text,
+            submission_key, created_by, created_at, updated_at, submitted_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22)
+         on conflict (farmer_id, submission_key) do nothing
+         returning id",
+    )
+    .bind(new.farmer_id)
+    .bind(status.as_str())
+    .bind(f.crop.clone())
+    .bind(f.variety.clone())
+    .bind(f.form.clone())
+    .bind(f.grade.clone())
+    .bind(f.title.clone())
+    .bind(f.description.clone())
+    .bind(f.quantity_kg)
+    .bind(f.price_vnd_per_kg)
+    .bind(format_date(today()))
+    .bind(format_date(f.available_from))
+    .bind(format_date(f.available_until))
+    .bind(serde_json::to_string(&f.certifications).unwrap_or_else(|_| "[]".into()))
+    .bind(codes(f))
+    .bind(p.commune.clone())
+    .bind(p.legacy_commune.clone())
+    .bind(search_text(f, &p.name, p.commune.as_deref(), p.legacy_commune.as_deref()))
+    .bind(new.submission_key.clone())
+    .bind(new.actor_id)
+    .bind(at)
+    .bind(submitted_at)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| int(&r, "id")).transpose()
+}
+
 /// Replaces a listing's certification rows.
 pub(crate) async fn write_certifications(tx: &mut Transaction<'_, Any>, listing_id: i64, claims: &[CertificationClaim]) -> Result<()> {
     sqlx::query("delete from listing_certifications where listing_id = $1").bind(listing_id).execute(&mut **tx).await?;
@@ -448,37 +461,9 @@ impl Store {
                 slot.insert(self.user(new.farmer_id).await?);
             }
             let farmer = &farmers[&new.farmer_id];
-            let f = &new.fields;
-            let row = sqlx::query(
-                "insert into listings (farmer_id, status, crop, variety, form, grade, title, description, quantity_kg, price_vnd_per_kg,
-                    price_set_on, available_from, available_until, certifications, certification_codes, commune, legacy_commune, search_text,
-                    submission_key, created_by, created_at, updated_at, submitted_at)
-                 values ($1, 'approved', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $20)
-                 returning id",
-            )
-            .bind(new.farmer_id)
-            .bind(f.crop.clone())
-            .bind(f.variety.clone())
-            .bind(f.form.clone())
-            .bind(f.grade.clone())
-            .bind(f.title.clone())
-            .bind(f.description.clone())
-            .bind(f.quantity_kg)
-            .bind(f.price_vnd_per_kg)
-            .bind(format_date(today()))
-            .bind(format_date(f.available_from))
-            .bind(format_date(f.available_until))
-            .bind(serde_json::to_string(&f.certifications).unwrap_or_else(|_| "[]".into()))
-            .bind(codes(f))
-            .bind(farmer.profile.commune.clone())
-            .bind(farmer.profile.legacy_commune.clone())
-            .bind(search_text(f, &farmer.profile.name, farmer.profile.commune.as_deref(), farmer.profile.legacy_commune.as_deref()))
-            .bind(new.submission_key.clone())
-            .bind(new.actor_id)
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?;
-            write_certifications(&mut tx, int(&row, "id")?, &f.certifications).await?;
+            let id =
+                insert_row(&mut tx, new, farmer, Status::Approved, at, Some(at)).await?.ok_or(StoreError::Conflict("submission_key"))?;
+            write_certifications(&mut tx, id, &new.fields.certifications).await?;
         }
         tx.commit().await?;
         Ok(listings.len())
