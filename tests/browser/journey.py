@@ -10,6 +10,8 @@ Usage: journey.py BASE_URL CURATOR_PHONE CURATOR_PASSWORD [SCREENSHOT_DIR]
 
 import base64
 import json
+import struct
+import zlib
 import os
 import socket
 import subprocess
@@ -121,6 +123,19 @@ class Driver:
             self.proc.terminate()
 
 
+def phone_photo(path, width=2400, height=1800):
+    """A PNG larger than the 1600 px the page shrinks photos to, written with the standard library."""
+    row = bytes([0]) + bytes((x * 7) % 256 for x in range(width)) * 3
+    raw = row * height
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+    with open(path, "wb") as f:
+        f.write(png)
+    return len(png)
+
+
 def step(name, check):
     check()
     passed.append(name)
@@ -164,12 +179,24 @@ def main():
             d.type("#quantity", "3")
             d.choose("#unit", "ta")
             d.type("#price", "85.000")
+            photo = f"/tmp/nongsan-browser-photo-{os.getpid()}.png"
+            size = phone_photo(photo)
+            el = d.find("#photo")
+            d.s("POST", f"/element/{el}/value", {"text": photo})
             d.shot("2-new-listing")
             d.click("button[name=intent][value=submit]")
             body = d.wait_text("Chờ duyệt")
             assert "Chờ duyệt" in body and title in body, body[:400]
             assert "300 kg" in body, body[:600]
             fits(d, "listing page")
+            listing = d.path().split("/manage/listings/")[1].split("?")[0]
+            d.s("POST", "/execute/async", {"script": "var done=arguments[0];fetch('/api/v1/listings/" + listing + "').then(function(r){return r.json()}).then(function(j){window.__photos=j.photos;done()})", "args": []})
+            photos = d.run("return window.__photos")
+            assert len(photos) == 1, photos
+            w, h, b = photos[0]["width"], photos[0]["height"], photos[0]["bytes"]
+            assert (w, h) == (1600, 1200), f"shrunk on the phone to 1600 px, got {w}x{h}"
+            print(f"# photo shrunk in the browser: {size} bytes {2400}x{1800} -> {b} bytes {w}x{h}", flush=True)
+            os.remove(photo)
 
         def bad_input_is_kept():
             d.click("nav a[href$='/listings']")

@@ -63,6 +63,8 @@ pub struct StoredPhoto {
 
 /// Longest side of the large variant.
 pub const LARGE_SIDE: u32 = 1600;
+/// Longest side of the medium variant.
+pub const MEDIUM_SIDE: u32 = 800;
 
 /// The sizes a photo is served in. Each is re-encoded from the decoded pixels, upright and
 /// without metadata; the original as uploaded (with its EXIF, GPS included) is kept on the
@@ -71,7 +73,9 @@ pub const LARGE_SIDE: u32 = 1600;
 pub enum Variant {
     /// 320 × 320, centred crop, for cards.
     Thumb,
-    /// Longest side at most 1600 px, for the listing page.
+    /// Longest side at most 800 px, for the listing page on a phone.
+    Medium,
+    /// Longest side at most 1600 px, for large screens and zooming in.
     Large,
 }
 
@@ -79,6 +83,7 @@ impl Variant {
     pub fn parse(s: &str) -> Option<Variant> {
         match s {
             "thumb" => Some(Variant::Thumb),
+            "medium" => Some(Variant::Medium),
             "large" => Some(Variant::Large),
             _ => None,
         }
@@ -86,6 +91,7 @@ impl Variant {
     pub fn as_str(self) -> &'static str {
         match self {
             Variant::Thumb => "thumb",
+            Variant::Medium => "medium",
             Variant::Large => "large",
         }
     }
@@ -195,8 +201,15 @@ impl MediaStore {
             } else {
                 image
             };
-            let thumb = square_thumb(&large, THUMB_SIDE);
+            // Each size is made from the next larger one: less work than from the full photo.
+            let medium = if large.width().max(large.height()) > MEDIUM_SIDE {
+                large.resize(MEDIUM_SIDE, MEDIUM_SIDE, image::imageops::FilterType::Triangle)
+            } else {
+                large.clone()
+            };
+            let thumb = square_thumb(&medium, THUMB_SIDE);
             write_atomic(&self.path(&hash, Variant::Large), &jpeg(&large, 82)?)?;
+            write_atomic(&self.path(&hash, Variant::Medium), &jpeg(&medium, 82)?)?;
             write_atomic(&self.path(&hash, Variant::Thumb), &jpeg(&thumb, 80)?)?;
             write_atomic(&original, bytes)?;
         }
@@ -214,7 +227,7 @@ impl MediaStore {
 
     /// Deletes every file of a photo nothing references any more.
     pub async fn remove(&self, hash: &str) {
-        for variant in [Variant::Thumb, Variant::Large] {
+        for variant in [Variant::Thumb, Variant::Medium, Variant::Large] {
             let _ = tokio::fs::remove_file(self.path(hash, variant)).await;
         }
         let _ = tokio::fs::remove_file(self.original_path(hash)).await;
@@ -299,7 +312,7 @@ mod tests {
         with_exif.extend(&plain[2..]);
         let stored = store.accept(with_exif).await.unwrap();
         assert_eq!((stored.width, stored.height), (200, 400), "the EXIF orientation is applied");
-        for variant in [Variant::Thumb, Variant::Large] {
+        for variant in [Variant::Thumb, Variant::Medium, Variant::Large] {
             let (bytes, _) = store.read(&stored.hash, variant).await.unwrap();
             assert!(!bytes.windows(4).any(|w| w == b"Exif"), "{variant:?} has no EXIF");
             assert!(!bytes.windows(3).any(|w| w == b"GPS"), "{variant:?} has no GPS");

@@ -51,7 +51,7 @@ pub fn photo_json(p: &Photo) -> Value {
         "width": p.width,
         "height": p.height,
         "bytes": p.bytes,
-        "urls": { "thumb": actions::photo_url(&p.hash, "thumb"), "large": actions::photo_url(&p.hash, "large") },
+        "urls": { "thumb": actions::photo_url(&p.hash, "thumb"), "medium": actions::photo_url(&p.hash, "medium"), "large": actions::photo_url(&p.hash, "large") },
     })
 }
 

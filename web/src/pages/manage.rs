@@ -316,8 +316,11 @@ pub async fn show(
                 form method="post" action={ "/manage/listings/" (listing.id) "/photos" } enctype="multipart/form-data" {
                     (csrf_field(&ctx.csrf))
                     label for="photo" { (lang.t("photo.add")) span.hint { (lang.t("listing.photos_hint")) } }
-                    input #photo type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple;
+                    input #photo type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple data-shrink;
+                    div.photos #photo-preview {}
+                    progress #photo-progress hidden max="100" value="0" {}
                     div.actions { button.secondary type="submit" { (lang.t("photo.upload")) } }
+                    script { (maud::PreEscaped(super::forms::SHRINK_JS)) }
                 }
             }
             (owner_actions(lang, &ctx.csrf, &listing))
