@@ -387,3 +387,173 @@ pub async fn search(sizes: &[usize], meili_url: Option<&str>, meili_key: Option<
     }
     Ok(())
 }
+
+/// Runs one photo through the pipeline in this (fresh) process and prints one line of JSON:
+/// stage times, output sizes and the process's peak memory.
+pub fn photo_once(path: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path)?;
+    let started = Instant::now();
+    let r = nongsan_media::render(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let total = started.elapsed();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{}",
+        serde_json::json!({
+            "decode_ms": ms(r.decode), "resize_ms": ms(r.resize), "encode_ms": ms(r.encode), "total_ms": ms(total),
+            "peak_kib": rss_kib(std::process::id(), "VmHWM:").unwrap_or(0),
+            "bytes": [r.large.len(), r.medium.len(), r.thumb.len()],
+        })
+    );
+    Ok(())
+}
+
+/// Debian's ImageMagick (a `convert` earlier on the path may be something else).
+const IMAGEMAGICK: &str = "/usr/bin/convert";
+
+/// Seconds and peak KiB of a command, from GNU time.
+fn timed(args: &[&str]) -> anyhow::Result<(f64, u64)> {
+    let out = std::process::Command::new("/usr/bin/time").arg("-f").arg("%e %M").args(args).output()?;
+    anyhow::ensure!(out.status.success(), "{:?}: {}", args, String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stderr);
+    let last = text.lines().last().unwrap_or_default().to_owned();
+    let mut parts = last.split_whitespace();
+    Ok((parts.next().unwrap_or("0").parse()?, parts.next().unwrap_or("0").parse()?))
+}
+
+fn size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// `nongsan bench photos`: realistic 12-megapixel phone photos through nongsan's pipeline and
+/// through ImageMagick and libvips making the same three sizes.
+pub fn photos(sources: &[PathBuf], count: usize) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("nongsan-bench-photos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    println!("nongsan bench photos: {count} photos of 4000 × 3000, EXIF orientation set; variants 1600, 800, 320 square");
+    let mut totals = [0.0f64; 3];
+    for (i, src) in sources.iter().take(count).enumerate() {
+        let photo = dir.join(format!("phone-{i}.jpg"));
+        let src = src.to_string_lossy();
+        let photo_s = photo.to_string_lossy().into_owned();
+        // A phone photo: 12 megapixels, quality 92, orientation in EXIF.
+        timed(&[
+            IMAGEMAGICK,
+            &src,
+            "-resize",
+            "4000x3000^",
+            "-gravity",
+            "center",
+            "-extent",
+            "4000x3000",
+            "-quality",
+            "92",
+            "-orient",
+            "TopLeft",
+            &photo_s,
+        ])?;
+        let ours: serde_json::Value = {
+            let out = std::process::Command::new(std::env::current_exe()?).args(["bench", "photo-once"]).arg(&photo).output()?;
+            anyhow::ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            serde_json::from_slice(out.stdout.trim_ascii())?
+        };
+        let im = |name: &str| dir.join(format!("im-{i}-{name}.jpg")).to_string_lossy().into_owned();
+        let (im_s, im_kib) = timed(&[
+            IMAGEMAGICK,
+            &photo_s,
+            "-auto-orient",
+            "-strip",
+            "-quality",
+            "82",
+            "(",
+            "+clone",
+            "-resize",
+            "1600x1600",
+            "-write",
+            &im("1600"),
+            "+delete",
+            ")",
+            "(",
+            "+clone",
+            "-resize",
+            "800x800",
+            "-write",
+            &im("800"),
+            "+delete",
+            ")",
+            "-thumbnail",
+            "320x320^",
+            "-gravity",
+            "center",
+            "-extent",
+            "320x320",
+            &im("320"),
+        ])?;
+        let mut vips_s = 0.0;
+        let mut vips_kib = 0;
+        for (size_arg, name, crop) in [("1600", "1600", false), ("800", "800", false), ("320x320", "320", true)] {
+            let out = dir.join(format!("vips-{i}-{name}.jpg[Q=82,strip]")).to_string_lossy().into_owned();
+            let mut args = vec!["vipsthumbnail", photo_s.as_str(), "-s", size_arg, "-o", out.as_str()];
+            if crop {
+                args.extend(["--smartcrop", "centre"]);
+            }
+            let (s, k) = timed(&args)?;
+            vips_s += s;
+            vips_kib = vips_kib.max(k);
+        }
+        let ours_s = ours["total_ms"].as_f64().unwrap_or(0.0) / 1000.0;
+        totals[0] += ours_s;
+        totals[1] += im_s;
+        totals[2] += vips_s;
+        let b = &ours["bytes"];
+        println!("\nphoto {i} ({} KB): ", size(&photo) / 1024);
+        println!(
+            "  nongsan      decode {:.0} ms, resize {:.0} ms, encode {:.0} ms, total {:.0} ms, peak {} MB, sizes {} / {} / {} KB",
+            ours["decode_ms"].as_f64().unwrap_or(0.0),
+            ours["resize_ms"].as_f64().unwrap_or(0.0),
+            ours["encode_ms"].as_f64().unwrap_or(0.0),
+            ours_s * 1000.0,
+            ours["peak_kib"].as_u64().unwrap_or(0) / 1024,
+            b[0].as_u64().unwrap_or(0) / 1024,
+            b[1].as_u64().unwrap_or(0) / 1024,
+            b[2].as_u64().unwrap_or(0) / 1024
+        );
+        let sizes = |prefix: &str| {
+            ["1600", "800", "320"].map(|n| size(&dir.join(format!("{prefix}-{i}-{n}.jpg"))) / 1024).map(|k| k.to_string()).join(" / ")
+        };
+        println!(
+            "  ImageMagick  total {:.0} ms, peak {} MB, sizes {} KB  (nongsan {:.2}× faster)",
+            im_s * 1000.0,
+            im_kib / 1024,
+            sizes("im"),
+            im_s / ours_s
+        );
+        println!(
+            "  libvips      total {:.0} ms, peak {} MB, sizes {} KB  (nongsan {:.2}× faster)",
+            vips_s * 1000.0,
+            vips_kib / 1024,
+            sizes("vips"),
+            vips_s / ours_s
+        );
+    }
+    println!("\nall photos: nongsan {:.2} s, ImageMagick {:.2} s, libvips {:.2} s", totals[0], totals[1], totals[2]);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// The large photographs of Debian's mate-backgrounds package.
+pub fn mate_backgrounds() -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![PathBuf::from("/usr/share/backgrounds/mate")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "jpg" || e == "jpeg") && size(&path) > 300 * 1024 {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}

@@ -91,6 +91,18 @@ pub enum BenchCommand {
         #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
         sizes: Vec<usize>,
     },
+    /// Process 12-megapixel phone photos into every variant, beside ImageMagick and libvips
+    /// (Debian packages imagemagick, libvips-tools, time; photos from mate-backgrounds).
+    Photos {
+        /// Source photographs (defaults to Debian's mate-backgrounds).
+        #[arg(long)]
+        source: Vec<PathBuf>,
+        #[arg(long, default_value_t = 3)]
+        count: usize,
+    },
+    /// One photo through the pipeline in a fresh process (used by `bench photos`).
+    #[command(hide = true)]
+    PhotoOnce { path: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,8 +149,20 @@ impl Storage {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::Bench { what: BenchCommand::Search { sizes } } = &cli.command {
-        return crate::bench::search(sizes, cli.storage.meili_url.as_deref(), cli.storage.meili_api_key.as_deref()).await;
+    match &cli.command {
+        Command::Bench { what: BenchCommand::Search { sizes } } => {
+            return crate::bench::search(sizes, cli.storage.meili_url.as_deref(), cli.storage.meili_api_key.as_deref()).await;
+        }
+        Command::Bench { what: BenchCommand::PhotoOnce { path } } => return crate::bench::photo_once(path),
+        Command::Bench { what: BenchCommand::Photos { source, count } } => {
+            let mut sources = source.clone();
+            if sources.is_empty() {
+                sources = crate::bench::mate_backgrounds();
+            }
+            anyhow::ensure!(!sources.is_empty(), "no source photos: install Debian's mate-backgrounds or pass --source");
+            return crate::bench::photos(&sources, *count);
+        }
+        _ => {}
     }
     let store = cli.storage.open().await?;
     match cli.command {

@@ -110,6 +110,18 @@ class Driver:
     def path(self):
         return self.run("return location.pathname + location.search")
 
+    def wait_path(self, wanted, seconds=10):
+        """Waits until the address holds `wanted` and the page has loaded."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                if wanted in self.path() and self.run("return document.readyState") == "complete":
+                    return
+            except AssertionError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"the address never held {wanted!r}: {self.path()}")
+
     def shot(self, name):
         if SHOTS:
             png = base64.b64decode(self.s("GET", "/screenshot"))
@@ -185,6 +197,7 @@ def main():
             d.s("POST", f"/element/{el}/value", {"text": photo})
             d.shot("2-new-listing")
             d.click("button[name=intent][value=submit]")
+            d.wait_path("created=1")
             body = d.wait_text("Chờ duyệt")
             assert "Chờ duyệt" in body and title in body, body[:400]
             assert "300 kg" in body, body[:600]
@@ -220,6 +233,7 @@ def main():
             d.type("#phone", CURATOR_PHONE)
             d.type("#password", CURATOR_PASSWORD)
             d.click("form button[type=submit]")
+            d.wait_path("/review")
             d.wait_text("Tin chờ duyệt")
             assert d.path().startswith("/review"), d.path()
             fits(d, "review queue")
@@ -229,6 +243,7 @@ def main():
             d.s("POST", f"/element/{links[0]}/click", {})
             fits(d, "review page")
             d.click("button[name=decision][value=approve]")
+            d.wait_path("done=1")
             body = d.wait_text("Đã ghi nhận quyết định")
             assert "Đã ghi nhận quyết định" in body, d.path() + " " + body[:300]
 
@@ -237,10 +252,12 @@ def main():
             fits(d, "catalogue")
             d.type("#q", f"sau rieng ri6 dinh lac {stamp}")
             d.click("form[role=search] .search button")
+            d.wait_path("q=")
             body = d.wait_text(title)
             assert title in body, body[:500]
             d.shot("4-catalogue")
             d.click("a.listing-card")
+            d.wait_path("/listings/")
             body = d.wait_text("Người bán")
             assert title in body and "85.000 ₫" in body and "Nguyễn Thị Lan" in body, body[:500]
             fits(d, "listing")

@@ -117,7 +117,16 @@ pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<(ImageFormat, DynamicImage), PhotoError> {
+/// A decoded photo, upright: its pixels (possibly at reduced scale) and the full size.
+pub struct Decoded {
+    pub image: DynamicImage,
+    /// Width and height of the photo as uploaded, after orientation.
+    pub full: (u32, u32),
+}
+
+/// Decodes a photo no larger than needed for a `need`-pixel longest side: JPEGs at 1/2, 1/4 or
+/// 1/8 scale in the decoder itself when that still leaves enough pixels.
+pub fn decode(bytes: &[u8], need: u32) -> Result<Decoded, PhotoError> {
     if bytes.is_empty() {
         return Err(PhotoError::Empty);
     }
@@ -125,6 +134,91 @@ fn decode(bytes: &[u8]) -> Result<(ImageFormat, DynamicImage), PhotoError> {
         return Err(PhotoError::TooLarge);
     }
     let format = sniff(bytes).ok_or(PhotoError::UnsupportedFormat)?;
+    if format == ImageFormat::Jpeg {
+        return decode_jpeg(bytes, need);
+    }
+    let image = decode_other(bytes, format)?;
+    let full = (image.width(), image.height());
+    Ok(Decoded { image, full })
+}
+
+fn check_size(w: u32, h: u32) -> Result<(), PhotoError> {
+    if w == 0 || h == 0 {
+        return Err(PhotoError::Corrupt);
+    }
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(PhotoError::TooManyPixels);
+    }
+    Ok(())
+}
+
+fn decode_jpeg(bytes: &[u8], need: u32) -> Result<Decoded, PhotoError> {
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.read_info().map_err(|_| PhotoError::Corrupt)?;
+    let info = decoder.info().ok_or(PhotoError::Corrupt)?;
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    // Header first: a file that declares a huge canvas is refused before any pixel is decoded.
+    check_size(w, h)?;
+    let side = need.min(u32::from(u16::MAX)) as u16;
+    decoder.scale(side, side).map_err(|_| PhotoError::Corrupt)?;
+    let pixels = decoder.decode().map_err(|_| PhotoError::Corrupt)?;
+    let info = decoder.info().ok_or(PhotoError::Corrupt)?;
+    let (sw, sh) = (u32::from(info.width), u32::from(info.height));
+    let image = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => image::RgbImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageRgb8),
+        jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageLuma8),
+        jpeg_decoder::PixelFormat::CMYK32 => {
+            let rgb: Vec<u8> = pixels
+                .chunks_exact(4)
+                .flat_map(|p| {
+                    let k = u16::from(p[3]);
+                    [p[0], p[1], p[2]].map(|c| (u16::from(c) * k / 255) as u8)
+                })
+                .collect();
+            image::RgbImage::from_raw(sw, sh, rgb).map(DynamicImage::ImageRgb8)
+        }
+        jpeg_decoder::PixelFormat::L16 => None,
+    }
+    .ok_or(PhotoError::Corrupt)?;
+    let orientation = decoder
+        .exif_data()
+        .and_then(exif_orientation)
+        .and_then(image::metadata::Orientation::from_exif)
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = image;
+    image.apply_orientation(orientation);
+    let turned = matches!(
+        orientation,
+        image::metadata::Orientation::Rotate90
+            | image::metadata::Orientation::Rotate270
+            | image::metadata::Orientation::Rotate90FlipH
+            | image::metadata::Orientation::Rotate270FlipH
+    );
+    Ok(Decoded { image, full: if turned { (h, w) } else { (w, h) } })
+}
+
+/// The orientation tag (0x0112) of an EXIF block (TIFF header first), if present.
+pub fn exif_orientation(tiff: &[u8]) -> Option<u8> {
+    let big = match tiff.get(0..2)? {
+        b"MM" => true,
+        b"II" => false,
+        _ => return None,
+    };
+    let u16_at =
+        |o: usize| tiff.get(o..o + 2).map(|b| if big { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) });
+    let u32_at = |o: usize| {
+        tiff.get(o..o + 4)
+            .map(|b| if big { u32::from_be_bytes([b[0], b[1], b[2], b[3]]) } else { u32::from_le_bytes([b[0], b[1], b[2], b[3]]) })
+    };
+    let ifd = u32_at(4)? as usize;
+    let count = u16_at(ifd)? as usize;
+    (0..count.min(256)).find_map(|i| {
+        let entry = ifd + 2 + i * 12;
+        (u16_at(entry)? == 0x0112).then(|| u16_at(entry + 8).map(|v| v as u8)).flatten()
+    })
+}
+
+fn decode_other(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, PhotoError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -133,12 +227,7 @@ fn decode(bytes: &[u8]) -> Result<(ImageFormat, DynamicImage), PhotoError> {
     reader.limits(limits);
     // Header first: a file that declares a huge canvas is refused before any pixel is decoded.
     let (w, h) = reader.into_dimensions().map_err(|_| PhotoError::Corrupt)?;
-    if w == 0 || h == 0 {
-        return Err(PhotoError::Corrupt);
-    }
-    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(PhotoError::TooManyPixels);
-    }
+    check_size(w, h)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_PIXELS * 4);
@@ -152,7 +241,7 @@ fn decode(bytes: &[u8]) -> Result<(ImageFormat, DynamicImage), PhotoError> {
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(refuse)?;
     image.apply_orientation(orientation);
-    Ok((format, image))
+    Ok(image)
 }
 
 /// A square centred crop scaled to `side`.
@@ -191,28 +280,19 @@ impl MediaStore {
     }
 
     fn accept_blocking(&self, bytes: &[u8]) -> Result<StoredPhoto, PhotoError> {
-        let (_format, image) = decode(bytes)?;
-        let (width, height) = (image.width(), image.height());
         let hash = hex(&Sha256::digest(bytes));
         let original = self.original_path(&hash);
-        if !original.exists() {
-            let large = if width.max(height) > LARGE_SIDE {
-                image.resize(LARGE_SIDE, LARGE_SIDE, image::imageops::FilterType::Triangle)
-            } else {
-                image
-            };
-            // Each size is made from the next larger one: less work than from the full photo.
-            let medium = if large.width().max(large.height()) > MEDIUM_SIDE {
-                large.resize(MEDIUM_SIDE, MEDIUM_SIDE, image::imageops::FilterType::Triangle)
-            } else {
-                large.clone()
-            };
-            let thumb = square_thumb(&medium, THUMB_SIDE);
-            write_atomic(&self.path(&hash, Variant::Large), &jpeg(&large, 82)?)?;
-            write_atomic(&self.path(&hash, Variant::Medium), &jpeg(&medium, 82)?)?;
-            write_atomic(&self.path(&hash, Variant::Thumb), &jpeg(&thumb, 80)?)?;
+        let (width, height) = if original.exists() {
+            // Stored before: only its size is needed.
+            decode(bytes, THUMB_SIDE)?.full
+        } else {
+            let rendered = render(bytes)?;
+            write_atomic(&self.path(&hash, Variant::Large), &rendered.large)?;
+            write_atomic(&self.path(&hash, Variant::Medium), &rendered.medium)?;
+            write_atomic(&self.path(&hash, Variant::Thumb), &rendered.thumb)?;
             write_atomic(&original, bytes)?;
-        }
+            rendered.full
+        };
         Ok(StoredPhoto { hash, width, height, bytes: bytes.len() as u64 })
     }
 
@@ -232,6 +312,36 @@ impl MediaStore {
         }
         let _ = tokio::fs::remove_file(self.original_path(hash)).await;
     }
+}
+
+/// The served variants of one photo, encoded, and how long each stage took.
+pub struct Rendered {
+    pub full: (u32, u32),
+    pub large: Vec<u8>,
+    pub medium: Vec<u8>,
+    pub thumb: Vec<u8>,
+    pub decode: std::time::Duration,
+    pub resize: std::time::Duration,
+    pub encode: std::time::Duration,
+}
+
+/// Decodes once (at reduced scale where the format allows) and makes every variant, each from
+/// the next larger one.
+pub fn render(bytes: &[u8]) -> Result<Rendered, PhotoError> {
+    let started = std::time::Instant::now();
+    let Decoded { image, full } = decode(bytes, LARGE_SIDE)?;
+    let decoded = std::time::Instant::now();
+    let fit = |img: &DynamicImage, side: u32| {
+        if img.width().max(img.height()) > side { img.resize(side, side, image::imageops::FilterType::Triangle) } else { img.clone() }
+    };
+    let large = fit(&image, LARGE_SIDE);
+    drop(image);
+    let medium = fit(&large, MEDIUM_SIDE);
+    let thumb = square_thumb(&medium, THUMB_SIDE);
+    let resized = std::time::Instant::now();
+    let (large, medium, thumb) = (jpeg(&large, 82)?, jpeg(&medium, 82)?, jpeg(&thumb, 80)?);
+    let encoded = std::time::Instant::now();
+    Ok(Rendered { full, large, medium, thumb, decode: decoded - started, resize: resized - decoded, encode: encoded - resized })
 }
 
 /// Encodes RGB pixels as a baseline JPEG: no metadata is carried over.
