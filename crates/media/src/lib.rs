@@ -226,7 +226,10 @@ fn decode_other(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, Photo
     limits.max_alloc = Some(MAX_PIXELS * 4);
     reader.limits(limits);
     // Header first: a file that declares a huge canvas is refused before any pixel is decoded.
-    let (w, h) = reader.into_dimensions().map_err(|_| PhotoError::Corrupt)?;
+    let (w, h) = reader.into_dimensions().map_err(|e| match e {
+        image::ImageError::Limits(_) => PhotoError::TooManyPixels,
+        _ => PhotoError::Corrupt,
+    })?;
     check_size(w, h)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
@@ -376,6 +379,18 @@ mod tests {
         out
     }
 
+    /// CRC-32 as PNG chunks use it.
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
     fn temp_store() -> (MediaStore, PathBuf) {
         let dir = std::env::temp_dir().join(format!("nongsan-media-{}-{}", std::process::id(), rand_suffix()));
         (MediaStore::new(dir.clone(), 2), dir)
@@ -442,12 +457,22 @@ mod tests {
         let mut truncated = png(200, 200);
         truncated.truncate(truncated.len() / 2);
         assert_eq!(store.accept(truncated).await, Err(PhotoError::Corrupt));
-        // A PNG header that declares 50,000 × 50,000 pixels.
+        // A decompression bomb: a valid PNG header declaring 50,000 × 50,000 pixels.
         let mut bomb = png(1, 1);
         bomb[16..20].copy_from_slice(&50_000u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&50_000u32.to_be_bytes());
-        let refused = store.accept(bomb).await.unwrap_err();
-        assert!(matches!(refused, PhotoError::TooManyPixels | PhotoError::Corrupt), "{refused:?}");
+        let crc = crc32(&bomb[12..29]);
+        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        let started = std::time::Instant::now();
+        assert_eq!(store.accept(bomb).await, Err(PhotoError::TooManyPixels));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused before decoding");
+        // A JPEG cut off halfway through the upload.
+        let mut jpeg_bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg_bytes, 90)
+            .encode_image(&image::RgbImage::from_fn(300, 200, |x, y| image::Rgb([x as u8, y as u8, 7])))
+            .unwrap();
+        jpeg_bytes.truncate(jpeg_bytes.len() / 2);
+        assert_eq!(store.accept(jpeg_bytes).await, Err(PhotoError::Corrupt));
         assert!(!dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none());
     }
 }
