@@ -368,6 +368,26 @@ async fn photos_are_checked_stored_and_served_with_long_cache() {
     assert!(thumb.headers["cache-control"].to_str().unwrap().contains("immutable"));
     assert_eq!(app.send(upload(png(800, 600), "again.png")).await.status, StatusCode::OK, "the same photo twice is one photo");
 
+    let sideways = app.send(upload(support::sideways_jpeg_with_gps(), "IMG_0001.JPG")).await;
+    assert_eq!(sideways.status, StatusCode::CREATED, "{}", sideways.text());
+    let sideways = sideways.json();
+    assert_eq!((sideways["width"].as_i64(), sideways["height"].as_i64()), (Some(200), Some(400)), "upright");
+    for variant in ["thumb", "medium", "large"] {
+        let served = app.get(sideways["urls"][variant].as_str().unwrap()).await;
+        assert_eq!(served.status, StatusCode::OK, "{variant}");
+        assert!(
+            !served.body.windows(4).any(|w| w == b"Exif") && !served.body.windows(3).any(|w| w == b"GPS"),
+            "{variant} leaks no metadata"
+        );
+        let decoded = image::load_from_memory(&served.body).unwrap();
+        assert!(variant == "thumb" || decoded.height() > decoded.width(), "{variant} is upright");
+    }
+    let sideways_id = sideways["id"].as_i64().unwrap();
+    assert_eq!(
+        app.api(Method::DELETE, &format!("/api/v1/listings/{id}/photos/{sideways_id}"), Some(&farmer), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+
     let fake = app.send(upload(b"hello, I am not a photo".to_vec(), "anh.jpg")).await;
     assert_eq!(fake.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fake.json()["error"]["field_codes"]["photo"], "err.photo.format");

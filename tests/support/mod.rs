@@ -294,3 +294,23 @@ pub fn png(w: u32, h: u32) -> Vec<u8> {
     img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
     out
 }
+
+/// A 400 × 200 JPEG whose EXIF says "turn 90° clockwise" and carries a GPS position, as phones
+/// write them.
+pub fn sideways_jpeg_with_gps() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(400, 200, |x, _| image::Rgb([if x < 200 { 255 } else { 0 }, 0, 0]));
+    let mut plain = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90).encode_image(&img).unwrap();
+    let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08\x00\x02".to_vec();
+    tiff.extend([0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, 0x06, 0, 0]);
+    tiff.extend([0x88, 0x25, 0x00, 0x04, 0, 0, 0, 1, 0, 0, 0, 0]);
+    tiff.extend([0, 0, 0, 0]);
+    tiff.extend(b"GPS 11.58N 108.07E");
+    let mut app1 = b"Exif\x00\x00".to_vec();
+    app1.extend(&tiff);
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend(((app1.len() + 2) as u16).to_be_bytes());
+    out.extend(&app1);
+    out.extend(&plain[2..]);
+    out
+}
