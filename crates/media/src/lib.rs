@@ -36,6 +36,8 @@ pub enum PhotoError {
     Corrupt,
     #[error("could not store the photo")]
     Storage,
+    #[error("photo smaller than required")]
+    TooSmall,
 }
 
 impl PhotoError {
@@ -48,6 +50,7 @@ impl PhotoError {
             PhotoError::TooManyPixels => "err.photo.too_many_pixels",
             PhotoError::Corrupt => "err.photo.corrupt",
             PhotoError::Storage => "err.photo.storage",
+            PhotoError::TooSmall => "err.photo.too_small",
         }
     }
 }
@@ -308,12 +311,56 @@ impl MediaStore {
         Some((bytes, "image/jpeg"))
     }
 
+    /// A size a marketplace asks for, made on demand from the kept upload and cached: `side`
+    /// pixels on the longest side (or both sides when `square`, centred crop), upright and
+    /// without metadata. Photos smaller than a channel's minimum are
+    /// the connector's to refuse, with `min_side`.
+    pub async fn channel_variant(&self, hash: &str, side: u32, square: bool, min_side: u32) -> Result<Vec<u8>, PhotoError> {
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) || side == 0 || side > MAX_SIDE {
+            return Err(PhotoError::Storage);
+        }
+        let name = format!("{}{side}.jpg", if square { "sq" } else { "fit" });
+        let cached = self.file(hash, &name);
+        if let Ok(bytes) = tokio::fs::read(&cached).await {
+            return Ok(bytes);
+        }
+        let original = tokio::fs::read(self.original_path(hash)).await.map_err(|_| PhotoError::Storage)?;
+        let _permit = self.permits.acquire().await.map_err(|_| PhotoError::Storage)?;
+        let bytes = tokio::task::spawn_blocking(move || {
+            let decoded = decode(&original, side)?;
+            if decoded.full.0.min(decoded.full.1) < min_side {
+                return Err(PhotoError::TooSmall);
+            }
+            let img = decoded.image;
+            let out = if square {
+                square_thumb(&img, side)
+            } else if img.width().max(img.height()) > side {
+                img.resize(side, side, image::imageops::FilterType::Triangle)
+            } else {
+                img
+            };
+            jpeg(&out, 85)
+        })
+        .await
+        .map_err(|_| PhotoError::Storage)??;
+        write_atomic(&cached, &bytes)?;
+        Ok(bytes)
+    }
+
     /// Deletes every file of a photo nothing references any more.
     pub async fn remove(&self, hash: &str) {
         for variant in [Variant::Thumb, Variant::Medium, Variant::Large] {
             let _ = tokio::fs::remove_file(self.path(hash, variant)).await;
         }
         let _ = tokio::fs::remove_file(self.original_path(hash)).await;
+        // Sizes made for marketplaces.
+        if let Ok(mut dir) = tokio::fs::read_dir(self.root.join(&hash[..2])).await {
+            while let Ok(Some(entry)) = dir.next_entry().await {
+                if entry.file_name().to_string_lossy().starts_with(hash) {
+                    let _ = tokio::fs::remove_file(entry.path()).await;
+                }
+            }
+        }
     }
 }
 
@@ -412,8 +459,13 @@ mod tests {
         assert_eq!(kind, "image/jpeg");
         let decoded = image::load_from_memory(&thumb).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (THUMB_SIDE, THUMB_SIDE));
+        let square = store.channel_variant(&first.hash, 500, true, 300).await.unwrap();
+        let square = image::load_from_memory(&square).unwrap();
+        assert_eq!((square.width(), square.height()), (500, 500), "a marketplace's square size, made on demand");
+        assert_eq!(store.channel_variant(&first.hash, 1000, false, 800).await, Err(PhotoError::TooSmall));
         store.remove(&first.hash).await;
         assert!(store.read(&first.hash, Variant::Large).await.is_none());
+        assert!(std::fs::read_dir(dir.join(&first.hash[..2])).unwrap().next().is_none(), "every file of the photo is gone");
         let _ = std::fs::remove_dir_all(dir);
     }
 
