@@ -527,6 +527,15 @@ pub fn photos(sources: &[PathBuf], count: usize) -> anyhow::Result<()> {
             sizes("im"),
             im_s / ours_s
         );
+        let diffs: Vec<String> = ["1600", "800", "320"]
+            .iter()
+            .enumerate()
+            .map(|(k, n)| {
+                let theirs = size(&dir.join(format!("im-{i}-{n}.jpg"))) as i64;
+                format!("{n}: {:+} bytes", b[k].as_i64().unwrap_or(0) - theirs)
+            })
+            .collect();
+        println!("  nongsan's files against ImageMagick's: {}", diffs.join(", "));
         println!(
             "  libvips      total {:.0} ms, peak {} MB, sizes {} KB  (nongsan {:.2}× faster)",
             vips_s * 1000.0,

@@ -252,10 +252,7 @@ fn decode_other(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, Photo
 
 /// A square centred crop scaled to `side`.
 fn square_thumb(image: &DynamicImage, side: u32) -> DynamicImage {
-    let (w, h) = (image.width(), image.height());
-    let s = w.min(h);
-    let cropped = image.crop_imm((w - s) / 2, (h - s) / 2, s, s);
-    cropped.thumbnail(side, side)
+    image.resize_to_fill(side, side, image::imageops::FilterType::Triangle)
 }
 
 impl MediaStore {
@@ -389,7 +386,7 @@ pub fn render(bytes: &[u8]) -> Result<Rendered, PhotoError> {
     let medium = fit(&large, MEDIUM_SIDE);
     let thumb = square_thumb(&medium, THUMB_SIDE);
     let resized = std::time::Instant::now();
-    let (large, medium, thumb) = (jpeg(&large, 82)?, jpeg(&medium, 82)?, jpeg(&thumb, 80)?);
+    let (large, medium, thumb) = (jpeg(&large, 82)?, jpeg(&medium, 82)?, jpeg(&thumb, 82)?);
     let encoded = std::time::Instant::now();
     Ok(Rendered { full, large, medium, thumb, decode: decoded - started, resize: resized - decoded, encode: encoded - resized })
 }
