@@ -2,13 +2,12 @@
 
 use super::forms::{profile_fields, profile_input};
 use super::layout::{csrf_field, error_summary, field_error, invalid, page};
-use super::{Pairs, invalid_page};
+use super::{CheckedForm, invalid_page};
 use crate::actions::{self, ProfileInput, Registration};
 use crate::auth::{CSRF_COOKIE, Ctx, SESSION_COOKIE, set_cookie};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -50,9 +49,7 @@ pub async fn register_form(ctx: Ctx) -> Response {
     register_page(&ctx, &Registration::default(), &FieldErrors::default()).into_response()
 }
 
-pub async fn register(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
-    let form = Pairs(form);
-    ctx.verify_csrf(&form.get("csrf"))?;
+pub async fn register(State(state): State<AppState>, ctx: Ctx, CheckedForm(form): CheckedForm) -> Result<Response, AppError> {
     let reg = Registration { phone: form.get("phone"), password: form.get("password"), profile: profile_input(&form) };
     match actions::register_farmer(&state, &reg, None).await {
         Ok(user) => {
@@ -114,9 +111,7 @@ pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     login_page(&ctx, "", &q.next, &FieldErrors::default(), None).into_response()
 }
 
-pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
-    let form = Pairs(form);
-    ctx.verify_csrf(&form.get("csrf"))?;
+pub async fn login(State(state): State<AppState>, ctx: Ctx, CheckedForm(form): CheckedForm) -> Result<Response, AppError> {
     let (phone, next) = (form.get("phone"), form.get("next"));
     match actions::login(&state, &phone, &form.get("password"), ctx.ip).await {
         Ok((user, token, _)) => {
@@ -135,9 +130,7 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Vec
     }
 }
 
-pub async fn logout(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
-    let form = Pairs(form);
-    ctx.verify_csrf(&form.get("csrf"))?;
+pub async fn logout(State(state): State<AppState>, ctx: Ctx, _checked: CheckedForm) -> Result<Response, AppError> {
     if let Some(v) = &ctx.viewer {
         state.store.delete_session(&v.token).await?;
     }
@@ -229,11 +222,9 @@ pub async fn profile_save(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(farmer_id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    CheckedForm(form): CheckedForm,
 ) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
-    let form = Pairs(form);
-    ctx.verify_csrf(&form.get("csrf"))?;
     let input = profile_input(&form);
     let login = actions::LoginChange { phone: form.get("phone"), new_password: form.get("new_password") };
     match actions::update_profile(&state, viewer, farmer_id, &input, &login).await {

@@ -2,12 +2,11 @@
 
 use super::forms::{profile_fields, profile_input};
 use super::layout::{csrf_field, error_summary, field_error, invalid, page};
-use super::{Pairs, invalid_page};
+use super::{CheckedForm, invalid_page};
 use crate::actions::{self, ProfileInput, Registration};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -79,10 +78,8 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
     Ok(helper_page(&ctx, &farmers, &reg, &FieldErrors::default()).into_response())
 }
 
-pub async fn create_farmer(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
+pub async fn create_farmer(State(state): State<AppState>, ctx: Ctx, CheckedForm(form): CheckedForm) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
-    let form = Pairs(form);
-    ctx.verify_csrf(&form.get("csrf"))?;
     let farmers = farmers_for(&state, viewer).await?;
     let reg = Registration { phone: form.get("phone"), password: String::new(), profile: profile_input(&form) };
     match actions::register_farmer(&state, &reg, Some(viewer)).await {

@@ -2,13 +2,12 @@
 
 use super::forms::{ListingForm, listing_form, raw_listing};
 use super::layout::{csrf_field, date, datetime, page, vnd};
-use super::{Pairs, invalid_page};
+use super::{CheckedForm, Pairs, invalid_page};
 use crate::actions::{self, OwnerAction};
 use crate::auth::{Ctx, Viewer};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -355,11 +354,9 @@ pub async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    CheckedForm(form): CheckedForm,
 ) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
-    let form = Pairs(form);
-    ctx.verify_csrf(&form.get("csrf"))?;
     let listing = actions::own_listing(&state, viewer, id).await?;
     let raw = raw_listing(&form);
     match actions::edit_listing(&state, viewer, id, &raw, None).await {
@@ -373,11 +370,9 @@ pub async fn action(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    CheckedForm(form): CheckedForm,
 ) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
-    let form = Pairs(form);
-    ctx.verify_csrf(&form.get("csrf"))?;
     let action: OwnerAction =
         serde_json::from_value(serde_json::Value::String(form.get("action"))).map_err(|_| AppError::BadRequest("err.bad_request"))?;
     actions::owner_action(&state, viewer, id, action).await?;
@@ -401,10 +396,9 @@ pub async fn delete_photo(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, photo_id)): Path<(i64, i64)>,
-    Form(form): Form<Vec<(String, String)>>,
+    _checked: CheckedForm,
 ) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
-    ctx.verify_csrf(&Pairs(form).get("csrf"))?;
     actions::delete_photo(&state, viewer, id, photo_id).await?;
     Ok(Redirect::to(&format!("/manage/listings/{id}")).into_response())
 }

@@ -60,3 +60,28 @@ impl Pairs {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
     }
 }
+
+/// A url-encoded form whose CSRF token matched this visitor's: handlers that change something
+/// take this, so none can forget the check.
+pub struct CheckedForm(pub Pairs);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for CheckedForm {
+    type Rejection = crate::error::AppError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = request.into_parts();
+        let ctx = crate::auth::Ctx::from_request_parts(&mut parts, state).await?;
+        let request = axum::extract::Request::from_parts(parts, body);
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                crate::error::AppError::TooLarge
+            } else {
+                crate::error::AppError::BadRequest("err.bad_request")
+            }
+        })?;
+        let pairs = Pairs(pairs);
+        ctx.verify_csrf(&pairs.get("csrf"))?;
+        Ok(CheckedForm(pairs))
+    }
+}

@@ -3,12 +3,11 @@
 use super::forms::{ListingForm, listing_form, raw_listing};
 use super::layout::{csrf_field, error_summary, field_error, invalid, page};
 use super::manage::{change_log, listing_details, listing_summary, photo_strip, status_badge};
-use super::{Pairs, invalid_page};
+use super::{CheckedForm, invalid_page};
 use crate::actions::{self, Decision};
 use crate::auth::{Ctx, require_reviewer};
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -148,12 +147,10 @@ pub async fn decide(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    CheckedForm(form): CheckedForm,
 ) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     require_reviewer(viewer)?;
-    let form = Pairs(form);
-    ctx.verify_csrf(&form.get("csrf"))?;
     let decision = match form.get("decision").as_str() {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject,
@@ -170,12 +167,10 @@ pub async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    CheckedForm(form): CheckedForm,
 ) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     require_reviewer(viewer)?;
-    let form = Pairs(form);
-    ctx.verify_csrf(&form.get("csrf"))?;
     let raw = raw_listing(&form);
     let reason = form.get("reason");
     match actions::edit_listing(&state, viewer, id, &raw, Some(&reason)).await {
