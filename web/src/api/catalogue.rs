@@ -1,42 +1,60 @@
 //! The public catalogue and the reference data its filters use.
 
-use super::listings::listing_json;
+use super::listings::ListingOut;
 use crate::actions;
 use crate::error::AppError;
 use crate::params::CatalogueParams;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
 use nongsan_domain::reference::reference;
 use serde_json::{Value, json};
 
-pub async fn search(State(state): State<AppState>, Query(params): Query<CatalogueParams>) -> Result<Json<Value>, AppError> {
+#[derive(serde::Serialize)]
+struct HitOut<'a> {
+    #[serde(flatten)]
+    listing: ListingOut<'a>,
+    thumb: Option<String>,
+    highlight: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct PageOut<'a> {
+    hits: Vec<HitOut<'a>>,
+    total: u64,
+    page: u32,
+    per_page: u32,
+    facets: &'a nongsan_store::Facets,
+    degraded: bool,
+}
+
+pub async fn search(State(state): State<AppState>, Query(params): Query<CatalogueParams>) -> Result<Response, AppError> {
     let query = params.to_query().map_err(AppError::Invalid)?;
     let result = state.catalogue.search(&query, actions::today()).await?;
-    let hits: Vec<Value> = result
+    let hits = result
         .hits
         .iter()
         .map(|h| {
-            let l = &h.listing;
-            let mut hit = listing_json(l);
-            if let Some(obj) = hit.as_object_mut() {
-                // Buyers do not see review notes.
-                obj.remove("rejection_reason");
-                let thumb = l.cover_hash.as_deref().map(|h| actions::photo_url(h, "thumb"));
-                obj.insert("thumb".into(), json!(thumb));
-                obj.insert("highlight".into(), json!(h.highlight));
+            let mut listing = ListingOut::new(&h.listing);
+            // Buyers do not see review notes.
+            listing.rejection_reason = None;
+            HitOut {
+                listing,
+                thumb: h.listing.cover_hash.as_deref().map(|c| actions::photo_url(c, "thumb")),
+                highlight: h.highlight.as_deref(),
             }
-            hit
         })
         .collect();
-    Ok(Json(json!({
-        "hits": hits,
-        "total": result.total,
-        "page": query.page,
-        "per_page": query.per_page,
-        "facets": result.facets,
-        "degraded": result.degraded,
-    })))
+    let page = PageOut {
+        hits,
+        total: result.total,
+        page: query.page,
+        per_page: query.per_page,
+        facets: &result.facets,
+        degraded: result.degraded,
+    };
+    Ok(Json(page).into_response())
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -15,34 +15,77 @@ use nongsan_domain::listing::{RawCertification, RawListing, format_date};
 use nongsan_store::{Listing, Photo, ReviewFilter};
 use serde_json::{Map, Value, json};
 
+/// A listing as the API writes it, serialized directly (the catalogue writes many of them).
+#[derive(serde::Serialize)]
+pub struct ListingOut<'a> {
+    pub id: i64,
+    pub farmer_id: i64,
+    pub farmer_name: &'a str,
+    pub status: nongsan_domain::listing::Status,
+    pub crop: &'a str,
+    pub variety: &'a str,
+    pub form: &'a str,
+    pub grade: Option<&'a str>,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub quantity_kg: f64,
+    pub price_vnd_per_kg: i64,
+    pub price_set_on: String,
+    pub available_from: String,
+    pub available_until: String,
+    pub certifications: Vec<CertificationOut<'a>>,
+    pub commune: Option<&'a str>,
+    pub legacy_commune: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<&'a str>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub url: String,
+}
+
+#[derive(serde::Serialize)]
+pub struct CertificationOut<'a> {
+    pub code: &'a str,
+    pub stars: Option<u8>,
+    pub valid_until: Option<String>,
+}
+
+impl<'a> ListingOut<'a> {
+    pub fn new(l: &'a Listing) -> ListingOut<'a> {
+        let f = &l.fields;
+        ListingOut {
+            id: l.id,
+            farmer_id: l.farmer_id,
+            farmer_name: &l.farmer_name,
+            status: l.status,
+            crop: &f.crop,
+            variety: &f.variety,
+            form: &f.form,
+            grade: f.grade.as_deref(),
+            title: &f.title,
+            description: &f.description,
+            quantity_kg: f.quantity_kg,
+            price_vnd_per_kg: f.price_vnd_per_kg,
+            price_set_on: format_date(l.price_set_on),
+            available_from: format_date(f.available_from),
+            available_until: format_date(f.available_until),
+            certifications: f
+                .certifications
+                .iter()
+                .map(|c| CertificationOut { code: &c.code, stars: c.stars, valid_until: c.valid_until.map(format_date) })
+                .collect(),
+            commune: l.commune.as_deref(),
+            legacy_commune: l.legacy_commune.as_deref(),
+            rejection_reason: l.rejection_reason.as_deref(),
+            created_at: l.created_at,
+            updated_at: l.updated_at,
+            url: format!("/listings/{}", l.id),
+        }
+    }
+}
+
 pub fn listing_json(l: &Listing) -> Value {
-    let f = &l.fields;
-    json!({
-        "id": l.id,
-        "farmer_id": l.farmer_id,
-        "farmer_name": l.farmer_name,
-        "status": l.status,
-        "crop": f.crop,
-        "variety": f.variety,
-        "form": f.form,
-        "grade": f.grade,
-        "title": f.title,
-        "description": f.description,
-        "quantity_kg": f.quantity_kg,
-        "price_vnd_per_kg": f.price_vnd_per_kg,
-        "price_set_on": format_date(l.price_set_on),
-        "available_from": format_date(f.available_from),
-        "available_until": format_date(f.available_until),
-        "certifications": f.certifications.iter().map(|c| json!({
-            "code": c.code, "stars": c.stars, "valid_until": c.valid_until.map(format_date),
-        })).collect::<Vec<_>>(),
-        "commune": l.commune,
-        "legacy_commune": l.legacy_commune,
-        "rejection_reason": l.rejection_reason,
-        "created_at": l.created_at,
-        "updated_at": l.updated_at,
-        "url": format!("/listings/{}", l.id),
-    })
+    serde_json::to_value(ListingOut::new(l)).unwrap_or_default()
 }
 
 pub fn photo_json(p: &Photo) -> Value {
