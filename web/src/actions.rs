@@ -278,7 +278,8 @@ pub async fn update_profile(
         app.store.set_login(farmer.id, phone.as_ref().map(Phone::as_str), hash.as_deref()).await?;
         user = app.store.user(farmer.id).await?;
     }
-    for listing in app.store.listings_of(farmer.id).await? {
+    // The profile change queued every listing of the farmer; one drain indexes them all.
+    if let Some(listing) = app.store.listings_of(farmer.id).await?.first() {
         app.catalogue.listing_changed(listing.id).await;
     }
     Ok(user)

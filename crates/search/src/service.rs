@@ -83,19 +83,14 @@ impl SearchService {
     /// Rebuilds the vocabulary from the database's public listings.
     pub async fn load_vocabulary(&self) -> Result<usize, SearchError> {
         let today = nongsan_domain::local_date(nongsan_store::now());
-        let mut vocab = Vocabulary::default();
-        let mut after = 0;
-        loop {
-            let page = self.store.public_listings_after(after, 2000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for listing in &page {
-                vocab.add_text(&SearchDoc::from_listing(listing, today).folded);
-            }
-        }
+        let vocab = vocabulary_of(&self.all_docs(today).await?);
         let n = vocab.len();
-        *self.vocabulary.write().unwrap_or_else(|e| e.into_inner()) = vocab;
+        self.set_vocabulary(vocab);
         Ok(n)
+    }
+
+    fn set_vocabulary(&self, vocab: Vocabulary) {
+        *self.vocabulary.write().unwrap_or_else(|e| e.into_inner()) = vocab;
     }
 
     /// Indexes what the outbox holds; returns how many listings were brought up to date.
@@ -150,12 +145,9 @@ impl SearchService {
         let today = nongsan_domain::local_date(nongsan_store::now());
         let docs = self.all_docs(today).await?;
         let n = docs.len();
-        let mut vocab = Vocabulary::default();
-        for d in &docs {
-            vocab.add_text(&d.folded);
-        }
+        let vocab = vocabulary_of(&docs);
         self.engine.replace_all(docs).await?;
-        *self.vocabulary.write().unwrap_or_else(|e| e.into_inner()) = vocab;
+        self.set_vocabulary(vocab);
         // Changes made while the new index was built are still in the outbox.
         self.drain_outbox().await?;
         Ok(n)
@@ -168,10 +160,13 @@ impl SearchService {
         let docs = self.all_docs(today).await?;
         let indexed = self.engine.hashes().await?;
         let mut report = Reconciled::default();
+        let vocab = vocabulary_of(&docs);
+        // Every public listing is among the documents: anything else indexed is extra.
+        let public: HashSet<i64> = docs.iter().map(|d| d.id).collect();
+        let extra: Vec<i64> = indexed.keys().copied().filter(|id| !public.contains(id)).collect();
+        report.extra = extra.len();
         let mut repair = Vec::new();
-        let mut vocab = Vocabulary::default();
         for doc in docs {
-            vocab.add_text(&doc.folded);
             match indexed.get(&doc.id) {
                 None => report.missing += 1,
                 Some(h) if *h != doc.hash => report.stale += 1,
@@ -179,27 +174,13 @@ impl SearchService {
             }
             repair.push(doc);
         }
-        let wanted: HashSet<i64> = repair.iter().map(|d| d.id).collect();
-        let public: HashSet<i64> = {
-            let mut all = HashSet::new();
-            let mut after = 0;
-            loop {
-                let page = self.store.public_listings_after(after, 5000).await?;
-                let Some(last) = page.last() else { break };
-                after = last.id;
-                all.extend(page.iter().map(|l| l.id));
-            }
-            all
-        };
-        let extra: Vec<i64> = indexed.keys().copied().filter(|id| !public.contains(id) && !wanted.contains(id)).collect();
-        report.extra = extra.len();
         if !repair.is_empty() {
             self.engine.upsert(repair).await?;
         }
         if !extra.is_empty() {
             self.engine.delete(extra).await?;
         }
-        *self.vocabulary.write().unwrap_or_else(|e| e.into_inner()) = vocab;
+        self.set_vocabulary(vocab);
         if report != Reconciled::default() {
             tracing::info!(missing = report.missing, stale = report.stale, extra = report.extra, "search index repaired");
         }
@@ -261,6 +242,14 @@ impl SearchService {
             .collect();
         Ok(SearchPage { hits, total: result.total, facets: result.facets, degraded: false })
     }
+}
+
+fn vocabulary_of(docs: &[SearchDoc]) -> Vocabulary {
+    let mut vocab = Vocabulary::default();
+    for d in docs {
+        vocab.add_text(&d.folded);
+    }
+    vocab
 }
 
 /// The shared ranking of the first results: more words matched with the accents the buyer
