@@ -1,7 +1,9 @@
-//! The command line: `serve`, `migrate`, `seed`, `user add`.
+//! The command line: `serve`, `worker`, `migrate`, `seed`, `reindex`, `sandbox`, `postmart`, `jobs`, `user add`, `bench`.
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use nongsan_channels::sandbox::postmart::PostmartSandbox;
+use nongsan_channels::secret::Sealer;
 use nongsan_domain::account::Role;
 use nongsan_domain::phone::Phone;
 use nongsan_domain::reference::reference;
@@ -43,11 +45,59 @@ pub struct Storage {
     /// PostgreSQL URL (postgres://...); SQLite in the data directory when unset.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Key that seals channel credentials at rest: 64 hex digits (`openssl rand -hex 32`).
+    /// Without it, `<data dir>/secret.key` is used when present.
+    #[arg(long, env = "NONGSAN_SECRET_KEY", global = true, hide_env_values = true)]
+    pub secret_key: Option<String>,
+}
+
+/// How the worker runs; shared by `serve` and `worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Jobs run at once by this process.
+    #[arg(long, env = "NONGSAN_WORKER_CONCURRENCY", default_value_t = 4)]
+    pub concurrency: usize,
+    /// Seconds a claimed job is held before another worker may take it over.
+    #[arg(long, env = "NONGSAN_JOB_LEASE_SECS", default_value_t = 300)]
+    pub lease_secs: i64,
+    /// Seconds between looks at the queue when it is idle.
+    #[arg(long, env = "NONGSAN_WORKER_POLL_MS", default_value_t = 1000)]
+    pub poll_ms: u64,
+    /// Seconds each marketplace request may take.
+    #[arg(long, env = "NONGSAN_CHANNEL_TIMEOUT_SECS", default_value_t = 20)]
+    pub channel_timeout_secs: u64,
+    /// Consecutive failures that pause a channel account.
+    #[arg(long, env = "NONGSAN_BREAKER_THRESHOLD", default_value_t = 5)]
+    pub breaker_threshold: i64,
+    /// Seconds a paused channel account waits before trying again.
+    #[arg(long, env = "NONGSAN_BREAKER_COOLDOWN_SECS", default_value_t = 60)]
+    pub breaker_cooldown_secs: u64,
+    /// Seconds before the first retry of a failed job (doubling after each failure).
+    #[arg(long, env = "NONGSAN_RETRY_BASE_SECS", default_value_t = 10)]
+    pub retry_base_secs: u64,
+}
+
+impl WorkerArgs {
+    pub fn config(&self) -> nongsan_jobs::WorkerConfig {
+        let mut config = nongsan_jobs::WorkerConfig::new(self.concurrency);
+        config.lease_secs = self.lease_secs.max(1);
+        config.idle_poll = Duration::from_millis(self.poll_ms.max(10));
+        config.backoff.base = Duration::from_secs(self.retry_base_secs.max(1));
+        config
+    }
+
+    pub fn channels(&self) -> nongsan_jobs::ChannelSettings {
+        nongsan_jobs::ChannelSettings {
+            http_timeout: Duration::from_secs(self.channel_timeout_secs.max(1)),
+            breaker_threshold: self.breaker_threshold.max(1),
+            breaker_cooldown: Duration::from_secs(self.breaker_cooldown_secs),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the web application (and run housekeeping jobs).
+    /// Serve the web application, with a worker inside unless --no-worker.
     Serve {
         /// Address to listen on.
         #[arg(long, env = "NONGSAN_ADDR", default_value = "127.0.0.1:8080")]
@@ -58,6 +108,37 @@ pub enum Command {
         /// Mark cookies Secure (when served over HTTPS).
         #[arg(long, env = "NONGSAN_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Run no worker inside (run `nongsan worker` processes instead).
+        #[arg(long, env = "NONGSAN_NO_WORKER")]
+        no_worker: bool,
+        /// With --demo: where the postmart sandbox the demo channels point at listens.
+        #[arg(long, default_value = "127.0.0.1:8091")]
+        sandbox_addr: SocketAddr,
+        #[command(flatten)]
+        worker: WorkerArgs,
+    },
+    /// Run queued jobs (publishing to marketplaces, fetching orders, housekeeping) until stopped.
+    Worker {
+        #[command(flatten)]
+        worker: WorkerArgs,
+        /// Run the jobs due now, then exit.
+        #[arg(long)]
+        drain: bool,
+    },
+    /// Serve a marketplace contract sandbox (for trying channels without merchant credentials).
+    Sandbox {
+        #[command(subcommand)]
+        channel: SandboxCommand,
+    },
+    /// Check a postmart endpoint.
+    Postmart {
+        #[command(subcommand)]
+        command: PostmartCommand,
+    },
+    /// Jobs: list them, retry one.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
     },
     /// Create or update the database schema, then exit.
     Migrate,
@@ -106,6 +187,46 @@ pub enum BenchCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// The postmart merchant Open API as documented, with the provisional calls and faults on request.
+    Postmart {
+        #[arg(long, default_value = "127.0.0.1:8091")]
+        addr: SocketAddr,
+        /// The one credential it accepts.
+        #[arg(long, default_value = DEMO_SANDBOX_TOKEN)]
+        token: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostmartCommand {
+    /// Print the categories an endpoint answers: id, name, parent, commission.
+    Categories {
+        /// The API root, e.g. https://open.postmart.com.vn/ or a sandbox.
+        #[arg(long)]
+        base_url: String,
+        /// Merchant credential.
+        #[arg(long, env = "POSTMART_TOKEN", hide_env_values = true, default_value = DEMO_SANDBOX_TOKEN)]
+        token: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Jobs that are not done, most recent first.
+    List {
+        /// Only this state: queued, running, failed, done, dead.
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Run a failed or dead job again with fresh attempts.
+    Retry { id: i64 },
+}
+
+/// The credential the demo's sandbox accepts; not a secret.
+pub const DEMO_SANDBOX_TOKEN: &str = "sandbox-merchant-token";
+
+#[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Create an account (the first admin, curators, helpers).
     Add {
@@ -124,6 +245,25 @@ pub enum UserCommand {
 }
 
 impl Storage {
+    /// The sealer of channel credentials: from `NONGSAN_SECRET_KEY`, else the data directory's
+    /// key file; `create` makes that file when neither exists (demo mode).
+    pub fn sealer(&self, create: bool) -> anyhow::Result<Option<Arc<Sealer>>> {
+        if let Some(hex) = &self.secret_key {
+            return Ok(Some(Arc::new(Sealer::from_hex(hex).context("NONGSAN_SECRET_KEY")?)));
+        }
+        let path = self.data_dir.join("secret.key");
+        if !path.exists() {
+            if !create {
+                return Ok(None);
+            }
+            std::fs::create_dir_all(&self.data_dir)?;
+            write_private(&path, &Sealer::generate_hex())?;
+            tracing::warn!(path = %path.display(), "created a secret key file for channel credentials; set NONGSAN_SECRET_KEY in production");
+        }
+        let hex = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        Ok(Some(Arc::new(Sealer::from_hex(&hex).with_context(|| format!("{}", path.display()))?)))
+    }
+
     /// The search service over the configured engine, caught up with the outbox.
     pub async fn search(&self, store: &Store) -> anyhow::Result<Arc<SearchService>> {
         let engine: Arc<dyn Engine> = match &self.meili_url {
@@ -162,6 +302,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             anyhow::ensure!(!sources.is_empty(), "no source photos: install Debian's mate-backgrounds or pass --source");
             return crate::bench::photos(&sources, *count);
         }
+        Command::Sandbox { channel: SandboxCommand::Postmart { addr, token } } => {
+            let sandbox = PostmartSandbox::new(token);
+            let bound = sandbox.spawn(*addr).await.with_context(|| format!("listening on {addr}"))?;
+            println!("postmart sandbox on http://{bound}/ (token {token}); control endpoints under /_sandbox/");
+            tokio::signal::ctrl_c().await?;
+            return Ok(());
+        }
+        Command::Postmart { command: PostmartCommand::Categories { base_url, token } } => {
+            return crate::channels::print_categories(base_url, token).await;
+        }
         _ => {}
     }
     let store = cli.storage.open().await?;
@@ -190,15 +340,51 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let user = add_user(&store, &role, &phone, &password, &name, &commune).await?;
             println!("created {} #{} ({})", user.role.as_str(), user.id, user.phone.unwrap_or_default());
         }
-        Command::Bench { .. } => unreachable!("handled above"),
-        Command::Serve { addr, demo, secure_cookies } => {
+        Command::Bench { .. } | Command::Sandbox { .. } | Command::Postmart { .. } => unreachable!("handled above"),
+        Command::Serve { addr, demo, secure_cookies, no_worker, sandbox_addr, ref worker } => {
+            let sealer = cli.storage.sealer(demo)?;
             if demo {
                 crate::demo::seed(&store).await?;
             }
+            let sandbox = match (demo, &sealer) {
+                (true, Some(sealer)) => Some(crate::channels::demo_sandbox(&store, sealer, sandbox_addr).await?),
+                _ => None,
+            };
             let search = cli.storage.search(&store).await?;
-            serve(store, search, &cli.storage.data_dir, addr, secure_cookies).await?;
+            let options = ServeOptions { addr, secure_cookies, worker: (!no_worker).then(|| (worker.config(), worker.channels())) };
+            serve(store, search, &cli.storage.data_dir, sealer, options).await?;
+            drop(sandbox);
         }
+        Command::Worker { ref worker, drain } => {
+            let sealer = cli.storage.sealer(false)?;
+            let media = MediaStore::new(cli.storage.data_dir.join("photos"), 2);
+            let ctx = nongsan_jobs::JobContext::new(store.clone(), media, sealer, worker.channels());
+            if drain {
+                let ran = nongsan_jobs::worker::drain(&ctx, &worker.config()).await?;
+                println!("{ran} jobs run");
+            } else {
+                let scheduler = nongsan_jobs::schedule::start(store.clone()).await?;
+                let (stop, stopped) = tokio::sync::watch::channel(false);
+                let running = tokio::spawn(nongsan_jobs::run_worker(ctx, worker.config(), stopped));
+                shutdown_signal().await;
+                let _ = stop.send(true);
+                running.await??;
+                let mut scheduler = scheduler;
+                let _ = scheduler.shutdown().await;
+            }
+            store.close().await;
+        }
+        Command::Jobs { command } => crate::channels::jobs_command(&store, command).await?,
     }
+    Ok(())
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(contents.as_bytes())?;
     Ok(())
 }
 
@@ -238,29 +424,64 @@ async fn add_user(
     Ok(user)
 }
 
+struct ServeOptions {
+    addr: SocketAddr,
+    secure_cookies: bool,
+    /// Run a worker inside, with these settings.
+    worker: Option<(nongsan_jobs::WorkerConfig, nongsan_jobs::ChannelSettings)>,
+}
+
 async fn serve(
     store: Store,
     search: Arc<SearchService>,
     data_dir: &std::path::Path,
-    addr: SocketAddr,
-    secure_cookies: bool,
+    sealer: Option<Arc<Sealer>>,
+    options: ServeOptions,
 ) -> anyhow::Result<()> {
     let media = MediaStore::new(data_dir.join("photos"), 2);
     let indexer = tokio::spawn(nongsan_jobs::run_search_indexer(search.clone(), Duration::from_secs(2), Duration::from_secs(3600)));
-    let state =
-        AppState::new(App { store: store.clone(), catalogue: search, media, config: Config { secure_cookies, ..Config::default() } });
-    let housekeeping = tokio::spawn(nongsan_jobs::run_housekeeping(store.clone(), Duration::from_secs(3600)));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut background = None;
+    if let Some((config, channels)) = options.worker {
+        let ctx = nongsan_jobs::JobContext::new(store.clone(), media.clone(), sealer.clone(), channels);
+        let scheduler = nongsan_jobs::schedule::start(store.clone()).await?;
+        background = Some((scheduler, tokio::spawn(nongsan_jobs::run_worker(ctx, config, stopped))));
+    }
+    let state = AppState::new(App {
+        store: store.clone(),
+        catalogue: search,
+        media,
+        sealer,
+        config: Config { secure_cookies: options.secure_cookies, ..Config::default() },
+    });
+    let addr = options.addr;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
     tracing::info!(%addr, backend = ?store.backend(), "nongsan serving");
     axum::serve(listener, nongsan_web::router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await?;
-    housekeeping.abort();
+    let _ = stop.send(true);
+    if let Some((mut scheduler, worker)) = background {
+        let _ = scheduler.shutdown().await;
+        worker.await??;
+    }
     indexer.abort();
     store.close().await;
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what a service manager sends).
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match term.as_mut() {
+                Some(term) => { term.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The `nongsan` binary: one program, several roles.
 
 mod bench;
+mod channels;
 mod cli;
 mod demo;
 mod rng;

@@ -7,6 +7,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
+use nongsan_channels::secret::Sealer;
 use nongsan_domain::account::Role;
 use nongsan_media::MediaStore;
 use nongsan_search::SearchService;
@@ -65,6 +66,7 @@ impl TestApp {
             store: db.store.clone(),
             catalogue: search,
             media: MediaStore::new(media_dir.clone(), 2),
+            sealer: Some(Arc::new(Sealer::from_hex(&Sealer::generate_hex()).expect("a fresh key"))),
             config: Config::default(),
         });
         let router = nongsan_web::router(state.clone());

@@ -1,5 +1,6 @@
 //! The one typed state every handler receives.
 
+use nongsan_channels::secret::Sealer;
 use nongsan_media::MediaStore;
 use nongsan_search::Catalogue;
 use nongsan_store::Store;
@@ -40,6 +41,8 @@ pub struct App {
     pub catalogue: Arc<dyn Catalogue>,
     /// Photo files.
     pub media: MediaStore,
+    /// Seals channel credentials an admin enters; `None` when no key is configured.
+    pub sealer: Option<Arc<Sealer>>,
     /// Settings.
     pub config: Config,
 }

@@ -5,6 +5,9 @@
 //! Columns keep to portable types: 64-bit integers, doubles and text (see `migrations/`).
 
 mod catalogue;
+mod channel_listings;
+mod channels;
+mod jobs;
 mod listings;
 mod migrate;
 mod photos;
@@ -13,6 +16,9 @@ pub mod testing;
 mod users;
 
 pub use catalogue::{CatalogueFilter, CatalogueHit, CataloguePage, Facet, Facets, Filters, SortOrder, search_text};
+pub use channel_listings::{BoardFilter, ChannelListing, ChannelState, RawOrder, push_job, seller_sku};
+pub use channels::{AccountSettings, ChannelAccount, SealedCredential};
+pub use jobs::{Job, JobState, NewJob};
 pub use listings::{Change, Listing, NewListing, ReviewFilter};
 pub use photos::{MAX_PHOTOS_PER_LISTING, Photo};
 pub use sessions::SessionInfo;

@@ -141,6 +141,7 @@ impl Store {
         log_change(&mut tx, id, Some(new.actor_id), "status", None, Some(status.as_str()), None).await?;
         write_certifications(&mut tx, id, &f.certifications).await?;
         enqueue_search(&mut tx, id).await?;
+        crate::channel_listings::enqueue_pushes(&mut tx, id).await?;
         tx.commit().await?;
         Ok((self.listing(id).await?, true))
     }
@@ -250,6 +251,7 @@ impl Store {
         }
         write_certifications(&mut tx, id, &after.certifications).await?;
         enqueue_search(&mut tx, id).await?;
+        crate::channel_listings::enqueue_pushes(&mut tx, id).await?;
         tx.commit().await?;
         self.listing(id).await
     }
@@ -283,6 +285,7 @@ impl Store {
         }
         log_change(&mut tx, id, actor_id, "status", Some(before.status.as_str()), Some(status.as_str()), reason).await?;
         enqueue_search(&mut tx, id).await?;
+        crate::channel_listings::enqueue_pushes(&mut tx, id).await?;
         tx.commit().await?;
         self.listing(id).await
     }

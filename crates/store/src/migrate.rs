@@ -26,6 +26,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0002_search.sql"),
         postgres: include_str!("../../../migrations/postgres/0002_search.sql"),
     },
+    Migration {
+        version: 3,
+        name: "channels",
+        sqlite: include_str!("../../../migrations/sqlite/0003_channels.sql"),
+        postgres: include_str!("../../../migrations/postgres/0003_channels.sql"),
+    },
 ];
 
 impl Store {

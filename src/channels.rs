@@ -1,0 +1,85 @@
+//! Commands around channels: checking a postmart endpoint, the demo's sandbox, the job queue.
+
+use crate::cli::{DEMO_SANDBOX_TOKEN, JobsCommand};
+use nongsan_channels::postmart::PostmartClient;
+use nongsan_channels::sandbox::postmart::PostmartSandbox;
+use nongsan_channels::secret::{Sealer, Secret};
+use nongsan_store::{AccountSettings, JobState, SealedCredential, Store};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// `nongsan postmart categories`: what the endpoint answers, as a table.
+pub async fn print_categories(base_url: &str, token: &str) -> anyhow::Result<()> {
+    let client = PostmartClient::new(base_url, token, Duration::from_secs(20))?;
+    let categories = client.categories().await?;
+    println!("{:>8}  {:>8}  {:>10}  name", "id", "parent", "commission");
+    for c in &categories {
+        let parent = c.parent_id.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        println!("{:>8}  {:>8}  {:>9.2}%  {}{}", c.id, parent, c.commission_percent, c.name, if c.shown { "" } else { "  (hidden)" });
+    }
+    println!("{} categories from {}", categories.len(), client.base_url());
+    Ok(())
+}
+
+/// The name of the demo's shared postmart account.
+const DEMO_ACCOUNT: &str = "Bưu điện Di Linh (sandbox)";
+
+/// Starts the postmart sandbox for the demo and points a shared postmart account at it (the
+/// address may differ from the last start). Keep the sandbox alive while serving.
+pub async fn demo_sandbox(store: &Store, sealer: &Sealer, addr: SocketAddr) -> anyhow::Result<PostmartSandbox> {
+    let sandbox = PostmartSandbox::new(DEMO_SANDBOX_TOKEN);
+    let bound = sandbox.spawn(addr).await?;
+    let secret = Secret::new(DEMO_SANDBOX_TOKEN);
+    let settings = AccountSettings {
+        channel: "postmart".into(),
+        mode: "api".into(),
+        name: DEMO_ACCOUNT.into(),
+        base_url: format!("http://{bound}/"),
+        credentials: Some(SealedCredential { sealed: sealer.seal(&secret), hint: secret.hint() }),
+        farmer_id: None,
+        default_crops: vec!["coffee".into(), "macadamia".into(), "durian".into()],
+        requests_per_minute: 120,
+        active: true,
+    };
+    match store.channel_accounts().await?.into_iter().find(|a| a.name == DEMO_ACCOUNT) {
+        Some(account) => store.update_channel_account(account.id, &settings).await?,
+        None => store.create_channel_account(&settings).await?,
+    };
+    tracing::info!(%bound, "demo postmart sandbox serving");
+    Ok(sandbox)
+}
+
+/// `nongsan jobs list|retry`.
+pub async fn jobs_command(store: &Store, command: JobsCommand) -> anyhow::Result<()> {
+    match command {
+        JobsCommand::List { state } => {
+            let state = match state {
+                Some(s) => {
+                    Some(JobState::parse(&s).ok_or_else(|| anyhow::anyhow!("unknown state {s}: queued, running, failed, done or dead"))?)
+                }
+                None => None,
+            };
+            for (state, n) in store.job_counts().await? {
+                print!("{}={n} ", state.as_str());
+            }
+            println!();
+            for job in store.jobs(state, 100).await? {
+                println!(
+                    "#{} {} {} attempts {}/{} {} {}",
+                    job.id,
+                    job.kind,
+                    job.state.as_str(),
+                    job.attempts,
+                    job.max_attempts,
+                    job.payload,
+                    job.last_error.unwrap_or_default()
+                );
+            }
+        }
+        JobsCommand::Retry { id } => {
+            anyhow::ensure!(store.retry_job(id).await?, "job {id} is not failed or dead, or another job with its key waits");
+            println!("job {id} queued again");
+        }
+    }
+    Ok(())
+}
