@@ -42,7 +42,8 @@ pub struct Storage {
     /// Directory for the SQLite database and photos.
     #[arg(long, env = "NONGSAN_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
-    /// PostgreSQL URL (postgres://...); SQLite in the data directory when unset.
+    /// PostgreSQL URL (postgres://...) or a SQLite file (sqlite://path); SQLite in the data
+    /// directory when unset.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Key that seals channel credentials at rest: 64 hex digits (`openssl rand -hex 32`).
@@ -181,6 +182,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         count: usize,
     },
+    /// Publish listings to the postmart sandbox through the worker: throughput at a rate
+    /// limit, and how long the queue takes to drain after an outage.
+    Channels {
+        #[arg(long, default_value_t = 1000)]
+        listings: usize,
+        #[arg(long, default_value_t = 6000)]
+        requests_per_minute: i64,
+        /// Seconds the sandbox stays down.
+        #[arg(long, default_value_t = 60)]
+        outage_secs: u64,
+        #[command(flatten)]
+        worker: WorkerArgs,
+    },
     /// One photo through the pipeline in a fresh process (used by `bench photos`).
     #[command(hide = true)]
     PhotoOnce { path: PathBuf },
@@ -283,6 +297,7 @@ impl Storage {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Store::connect(url).await.context("connecting to PostgreSQL (DATABASE_URL)")
             }
+            Some(url) if url.starts_with("sqlite:") => Store::connect(url).await.context("opening SQLite (DATABASE_URL)"),
             _ => Store::open_data_dir(&self.data_dir).await.with_context(|| format!("opening SQLite in {}", self.data_dir.display())),
         }
     }
@@ -294,6 +309,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             return crate::bench::search(sizes, cli.storage.meili_url.as_deref(), cli.storage.meili_api_key.as_deref()).await;
         }
         Command::Bench { what: BenchCommand::PhotoOnce { path } } => return crate::bench::photo_once(path),
+        Command::Bench { what: BenchCommand::Channels { listings, requests_per_minute, outage_secs, worker } } => {
+            return crate::bench_channels::run(crate::bench_channels::ChannelBench {
+                listings: *listings,
+                requests_per_minute: *requests_per_minute,
+                outage: Duration::from_secs(*outage_secs),
+                concurrency: worker.concurrency,
+                channels: worker.channels(),
+            })
+            .await;
+        }
         Command::Bench { what: BenchCommand::Photos { source, count } } => {
             let mut sources = source.clone();
             if sources.is_empty() {

@@ -1,6 +1,7 @@
 //! The `nongsan` binary: one program, several roles.
 
 mod bench;
+mod bench_channels;
 mod channels;
 mod cli;
 mod demo;
@@ -11,8 +12,10 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::parse();
+    // Benchmarks print their figures; only problems are logged beside them.
+    let default_log = if matches!(cli.command, cli::Command::Bench { .. }) { "warn" } else { "info,sqlx=warn" };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("NONGSAN_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("NONGSAN_LOG").unwrap_or_else(|_| default_log.into()))
         .init();
     cli::run(cli).await
 }

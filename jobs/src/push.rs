@@ -23,6 +23,8 @@ pub const POSTMART_IMAGE_SIDE: u32 = 800;
 pub const POSTMART_MIN_IMAGE_SIDE: u32 = 500;
 /// At most this many photos per product.
 const MAX_IMAGES: usize = 5;
+/// While an account's breaker is open, one request probes it this often.
+const PROBE_SECS: i64 = 10;
 /// How long a push may hold its channel listing; longer than any push takes.
 const HOLD_SECS: i64 = 300;
 
@@ -38,7 +40,13 @@ pub async fn run(ctx: &JobContext, job: &Job) -> anyhow::Result<Outcome> {
     };
     let account = ctx.store.channel_account(listing.account_id).await?;
     if account.paused_at(now()) {
-        return Ok(Outcome::Defer { until: account.paused_until.unwrap_or_else(now) + spread() });
+        // One job at a time probes a marketplace that failed; the rest look again soon, so
+        // that they follow within seconds once it answers.
+        let probe = account.paused_reason.as_deref() == Some("breaker.failures") && ctx.store.probe_account(account.id, PROBE_SECS).await?;
+        if !probe {
+            let until = account.paused_until.unwrap_or_else(now).min(now() + PROBE_SECS);
+            return Ok(Outcome::Defer { until: until + spread() });
+        }
     }
     let holder = format!("job-{}", job.id);
     if !ctx.store.hold_channel_listing(id, &holder, now() + HOLD_SECS).await? {

@@ -222,10 +222,10 @@ async fn an_expired_credential_needs_an_admin_and_holds_the_account_back() {
 }
 
 #[tokio::test]
-async fn the_circuit_breaker_pauses_an_account_that_keeps_failing_and_resumes_it() {
+async fn the_circuit_breaker_pauses_an_account_that_keeps_failing_and_closes_when_a_probe_succeeds() {
     let rig = rig(6000).await;
     rig.sandbox.set_down(true);
-    let ids = rig.listings(6).await;
+    let ids = rig.listings(8).await;
     rig.drain().await;
     let account = rig.store().channel_account(rig.account).await.unwrap();
     assert!(account.paused_at(now()), "open after 3 failures in a row");
@@ -238,9 +238,35 @@ async fn the_circuit_breaker_pauses_an_account_that_keeps_failing_and_resumes_it
             other => panic!("unexpected {other:?}"),
         }
     }
-    assert_eq!(failed, 3, "the others were held back, not failed");
+    assert_eq!(failed, 4, "three opened the breaker, one probed it; the others were held back, not failed");
     let deferred = rig.store().jobs(Some(JobState::Queued), 10).await.unwrap();
-    assert!(deferred.iter().all(|j| j.attempts == 0 && j.run_at >= account.paused_until.unwrap()), "{deferred:?}");
+    assert_eq!(deferred.len(), 4);
+    assert!(deferred.iter().all(|j| j.attempts == 0 && j.run_at > now()), "{deferred:?}");
+    // Still down: the next probe fails and the others keep waiting.
+    rig.time_passes().await;
+    rig.store().execute_raw("update channel_accounts set probe_at = 0").await.unwrap();
+    rig.drain().await;
+    assert!(rig.store().channel_account(rig.account).await.unwrap().paused_at(now()));
+    assert_eq!(rig.sandbox.products().len(), 0);
+    // The marketplace is back; ten seconds later a probe goes through and everything follows.
+    rig.sandbox.set_down(false);
+    rig.time_passes().await;
+    rig.store().execute_raw("update channel_accounts set probe_at = 0").await.unwrap();
+    rig.drain().await;
+    assert!(!rig.store().channel_account(rig.account).await.unwrap().paused_at(now()), "closed by the probe, no admin needed");
+    for id in &ids {
+        assert_eq!(rig.state(*id).await.state, ChannelState::Live);
+    }
+    assert_eq!(rig.sandbox.products().len(), 8);
+}
+
+#[tokio::test]
+async fn an_admin_resumes_a_paused_account_at_once() {
+    let rig = rig(6000).await;
+    rig.sandbox.set_down(true);
+    let ids = rig.listings(4).await;
+    rig.drain().await;
+    assert!(rig.store().channel_account(rig.account).await.unwrap().paused_at(now()));
     rig.sandbox.set_down(false);
     rig.store().resume_account(rig.account).await.unwrap();
     rig.time_passes().await;
@@ -248,7 +274,6 @@ async fn the_circuit_breaker_pauses_an_account_that_keeps_failing_and_resumes_it
     for id in &ids {
         assert_eq!(rig.state(*id).await.state, ChannelState::Live);
     }
-    assert_eq!(rig.sandbox.products().len(), 6);
 }
 
 #[tokio::test]

@@ -46,6 +46,7 @@ create table channel_accounts (
     consecutive_failures bigint not null default 0,
     paused_until bigint,
     paused_reason text,
+    probe_at bigint,
     orders_cursor text,
     active bigint not null default 1,
     created_at bigint not null,

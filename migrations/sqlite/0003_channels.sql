@@ -46,6 +46,7 @@ create table channel_accounts (
     consecutive_failures integer not null default 0,
     paused_until integer,
     paused_reason text,
+    probe_at integer,
     orders_cursor text,
     active integer not null default 1,
     created_at integer not null,

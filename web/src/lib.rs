@@ -7,6 +7,7 @@
 pub mod actions;
 mod api;
 pub mod auth;
+pub mod bundle;
 pub mod error;
 pub mod i18n;
 mod media;

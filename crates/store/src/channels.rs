@@ -233,6 +233,22 @@ impl Store {
         Ok(int(&row.ok_or(StoreError::NotFound)?, "consecutive_failures")? >= threshold)
     }
 
+    /// While the breaker is open, lets one request through every `interval_secs` to see
+    /// whether the marketplace is back ("half-open"). True for the caller that may send it.
+    pub async fn probe_account(&self, account_id: i64, interval_secs: i64) -> Result<bool> {
+        let at = now();
+        let taken = sqlx::query(
+            "update channel_accounts set probe_at = $1
+             where id = $2 and paused_until > $1 and (probe_at is null or probe_at <= $3)",
+        )
+        .bind(at)
+        .bind(account_id)
+        .bind(at - interval_secs)
+        .execute(&self.pool)
+        .await?;
+        Ok(taken.rows_affected() == 1)
+    }
+
     /// Pauses the account until an admin acts (expired credentials, say).
     pub async fn pause_account(&self, account_id: i64, until: i64, reason: &str) -> Result<()> {
         sqlx::query("update channel_accounts set paused_until = $1, paused_reason = $2 where id = $3")

@@ -85,6 +85,7 @@ pub struct Job {
     pub attempts: i64,
     pub max_attempts: i64,
     pub run_at: i64,
+    /// The worker holding it (running) or that finished it (done).
     pub locked_by: Option<String>,
     pub last_error: Option<String>,
     pub created_at: i64,
@@ -197,12 +198,12 @@ impl Store {
         row.as_ref().map(job_from_row).transpose()
     }
 
-    /// Marks a job done. Returns false when `worker` no longer held it (its lease ran out and
+    /// Marks a job done; `locked_by` keeps who ran it. Returns false when `worker` no longer held it (its lease ran out and
     /// another worker took it over).
     pub async fn complete_job(&self, id: i64, worker: &str) -> Result<bool> {
         let at = now();
         let done = sqlx::query(
-            "update jobs set state = 'done', locked_by = null, locked_until = null, updated_at = $1, finished_at = $1
+            "update jobs set state = 'done', locked_until = null, updated_at = $1, finished_at = $1
              where id = $2 and state = 'running' and locked_by = $3",
         )
         .bind(at)

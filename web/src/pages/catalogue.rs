@@ -1,5 +1,6 @@
 //! What buyers see: the catalogue with search and filters, a listing, a farmer.
 
+use super::channels;
 use super::layout::{date, field_error, invalid, page, vnd};
 use super::manage::{listing_details, photo_strip};
 use crate::actions;
@@ -232,6 +233,9 @@ pub async fn listing(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     let listing = actions::visible_listing(&state, ctx.viewer.as_ref(), id).await?;
     let farmer = state.store.user(listing.farmer_id).await?;
     let photos = state.store.photos_of(id).await?;
+    let routed = state.store.channel_listings_of(id).await?;
+    // Those who manage the listing also see where it stands on each marketplace.
+    let manages = ctx.viewer.as_ref().is_some_and(|v| crate::auth::can_see_private(v, &farmer));
     let data = reference();
     let body = html! {
         h1 { (listing.fields.title) }
@@ -239,6 +243,13 @@ pub async fn listing(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
         section.card {
             (photo_strip(lang, &photos, None))
             (listing_details(lang, &listing))
+            @if listing.status.is_public() { (channels::buy_links(lang, &routed)) }
+        }
+        @if manages && !routed.is_empty() {
+            section.card {
+                h2 { (lang.t("channel.title")) }
+                (channels::channel_states(lang, &routed))
+            }
         }
         section.card {
             h2 { (lang.t("listing.seller")) }

@@ -40,8 +40,16 @@ pub fn page(lang: Lang, viewer: Option<&Viewer>, title: &str, path: &str, body: 
                                 @if v.role() == Role::Helper || v.role() == Role::Admin {
                                     a href="/helper" { (lang.t("nav.helper")) }
                                 }
+                                @if v.role() == Role::Helper {
+                                    a href="/helper/tasks" { (lang.t("nav.tasks")) }
+                                }
                                 @if v.role().reviews() {
                                     a href="/review" { (lang.t("nav.review")) }
+                                    a href="/sync" { (lang.t("nav.sync")) }
+                                }
+                                @if v.role() == Role::Admin {
+                                    a href="/admin/channels" { (lang.t("nav.channels")) }
+                                    a href="/admin/jobs" { (lang.t("nav.jobs")) }
                                 }
                                 form.inline method="post" action="/logout" {
                                     input type="hidden" name="csrf" value=(v.session.csrf);

@@ -297,6 +297,7 @@ pub async fn show(
     let farmer = state.store.user(listing.farmer_id).await?;
     let photos = state.store.photos_of(id).await?;
     let changes = state.store.changes(id).await?;
+    let channels = state.store.channel_listings_of(id).await?;
     let lang = ctx.lang;
     let body = html! {
         (acting_banner(lang, viewer, &farmer))
@@ -324,6 +325,7 @@ pub async fn show(
             }
             (owner_actions(lang, &ctx.csrf, &listing))
         }
+        (super::channels::channel_states(lang, &channels))
         (change_log(lang, &changes))
     };
     Ok(page(lang, ctx.viewer.as_ref(), &listing.fields.title, &ctx.path, body).into_response())

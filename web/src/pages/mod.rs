@@ -3,6 +3,7 @@
 
 mod account;
 mod catalogue;
+mod channels;
 mod forms;
 mod helper;
 pub mod layout;
@@ -37,6 +38,21 @@ pub fn routes() -> Router<AppState> {
         .route("/review/{id}", get(review::show))
         .route("/review/{id}/decision", post(review::decide))
         .route("/review/{id}/edit", post(review::edit))
+        .route("/review/{id}/channels", post(channels::route))
+        .route("/sync", get(channels::board))
+        .route("/sync/publish", post(channels::publish))
+        .route("/sync/{id}/retry", post(channels::retry))
+        .route("/admin/channels", get(channels::accounts))
+        .route("/admin/channels/new", get(channels::new_account_form).post(channels::create_account))
+        .route("/admin/channels/{id}", get(channels::account_form).post(channels::save_account))
+        .route("/admin/channels/{id}/resume", post(channels::resume_account))
+        .route("/admin/jobs", get(channels::jobs))
+        .route("/admin/jobs/{id}/retry", post(channels::retry_job))
+        .route("/helper/tasks", get(channels::tasks))
+        .route("/helper/tasks/{id}", get(channels::task))
+        .route("/helper/tasks/{id}/photos/{file}", get(channels::task_photo))
+        .route("/helper/tasks/{id}/bundle.zip", get(channels::task_bundle))
+        .route("/helper/tasks/{id}/done", post(channels::task_done))
 }
 
 /// A page that did not pass validation: shown again with status 422, left as it is by the

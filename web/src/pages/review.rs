@@ -3,14 +3,14 @@
 use super::forms::{ListingForm, listing_form, raw_listing};
 use super::layout::{csrf_field, error_summary, field_error, invalid, page};
 use super::manage::{change_log, listing_details, listing_summary, photo_strip, status_badge};
-use super::{CheckedForm, invalid_page};
+use super::{CheckedForm, channels, invalid_page};
 use crate::actions::{self, Decision};
 use crate::auth::{Ctx, require_reviewer};
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::html;
+use maud::{Markup, html};
 use nongsan_domain::FieldErrors;
 use nongsan_domain::listing::{RawListing, Status};
 use nongsan_domain::reference::reference;
@@ -22,6 +22,7 @@ pub struct QueueQuery {
     crop: String,
     commune: String,
     done: Option<String>,
+    missing: String,
 }
 
 pub async fn queue(State(state): State<AppState>, ctx: Ctx, Query(q): Query<QueueQuery>) -> Result<Response, AppError> {
@@ -36,6 +37,7 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Queu
     let body = html! {
         h1 { (lang.t("review.title")) " (" (listings.len()) ")" }
         @if q.done.is_some() { div.notice role="status" { (lang.t("review.done")) } }
+        (channels::missing_notice(lang, &q.missing))
         form.card method="get" action="/review" {
             div.row {
                 div {
@@ -70,11 +72,20 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Queu
     Ok(page(lang, ctx.viewer.as_ref(), lang.t("review.title"), &ctx.path, body).into_response())
 }
 
+/// The channel parts of the review page: the choice at approval, the card of an approved
+/// listing, and what the last routing said.
+struct ChannelParts {
+    picker: Markup,
+    section: Markup,
+    notice: Markup,
+}
+
 fn review_page(
     ctx: &Ctx,
     state_data: (&nongsan_store::Listing, &[nongsan_store::Photo], &[nongsan_store::Change], &nongsan_store::User),
     edit: (&RawListing, &str),
     errors: &FieldErrors,
+    parts: &ChannelParts,
 ) -> axum::response::Html<String> {
     let (l, photos, changes, farmer) = state_data;
     let lang = ctx.lang;
@@ -82,6 +93,7 @@ fn review_page(
     let action = format!("/review/{}/edit", l.id);
     let body = html! {
         p { a href="/review" { "← " (lang.t("review.title")) } }
+        (parts.notice)
         h1 { (l.fields.title) " " (status_badge(lang, l.status)) }
         p.meta {
             (lang.t("review.farmer")) ": " a href={ "/farmers/" (farmer.id) } { (farmer.profile.name) }
@@ -101,12 +113,14 @@ fn review_page(
                 label for="decision-reason" { (lang.t("review.reason")) span.hint { (lang.t("review.reason_hint")) } }
                 textarea #decision-reason name="reason" maxlength="1000" aria-invalid=[invalid(errors, "reason")] {}
                 (field_error(lang, errors, "reason"))
+                (parts.picker)
                 div.actions {
                     button type="submit" name="decision" value="approve" { (lang.t("review.approve")) }
                     button.danger type="submit" name="decision" value="reject" { (lang.t("review.reject")) }
                 }
             }
         }
+        (parts.section)
         @if l.status.is_editable() {
             details.card open[!errors.is_empty() && errors.get("reason").is_none_or(|_| errors.0.len() > 1)] {
                 summary { (lang.t("review.edit")) }
@@ -127,6 +141,7 @@ async fn render(
     id: i64,
     edit: Option<(&RawListing, &str)>,
     errors: &FieldErrors,
+    notice: Markup,
 ) -> Result<axum::response::Html<String>, AppError> {
     let listing = state.store.listing(id).await?;
     let photos = state.store.photos_of(id).await?;
@@ -134,13 +149,36 @@ async fn render(
     let farmer = state.store.user(listing.farmer_id).await?;
     let raw = listing.fields.to_raw();
     let edit = edit.unwrap_or((&raw, ""));
-    Ok(review_page(ctx, (&listing, &photos, &changes, &farmer), edit, errors))
+    let routed = state.store.channel_listings_of(id).await?;
+    let (available, defaults) = channels::channel_choice(state, listing.farmer_id, &listing.fields.crop).await?;
+    let parts = ChannelParts {
+        picker: if listing.status == Status::PendingReview {
+            channels::channel_picker(ctx.lang, &defaults, &available)
+        } else {
+            html! {}
+        },
+        section: channels::routing_section(ctx.lang, &ctx.csrf, &listing, &routed, &available),
+        notice,
+    };
+    Ok(review_page(ctx, (&listing, &photos, &changes, &farmer), edit, errors, &parts))
 }
 
-pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ShowQuery {
+    routed: Option<String>,
+    missing: String,
+}
+
+pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<ShowQuery>) -> Result<Response, AppError> {
     let viewer = ctx.require()?;
     require_reviewer(viewer)?;
-    Ok(render(&state, &ctx, id, None, &FieldErrors::default()).await?.into_response())
+    let lang = ctx.lang;
+    let notice = html! {
+        @if q.routed.is_some() { div.notice role="status" { (lang.t("channel.routed")) } }
+        (channels::missing_notice(lang, &q.missing))
+    };
+    Ok(render(&state, &ctx, id, None, &FieldErrors::default(), notice).await?.into_response())
 }
 
 pub async fn decide(
@@ -157,8 +195,17 @@ pub async fn decide(
         _ => return Err(AppError::BadRequest("err.bad_request")),
     };
     match actions::review(&state, viewer, id, decision, &form.get("reason")).await {
-        Ok(_) => Ok(Redirect::to("/review?done=1").into_response()),
-        Err(AppError::Invalid(errors)) => Ok(invalid_page(render(&state, &ctx, id, None, &errors).await?)),
+        Ok(_) => {
+            let mut missing = Vec::new();
+            if decision == Decision::Approve
+                && let Some(chosen) = channels::chosen_channels(&form)
+            {
+                missing = state.store.route_listing(id, &chosen).await?;
+                tracing::info!(listing.id = id, curator.id = viewer.id(), channels = ?chosen, "listing routed at approval");
+            }
+            Ok(Redirect::to(&format!("/review?done=1&missing={}", missing.join(","))).into_response())
+        }
+        Err(AppError::Invalid(errors)) => Ok(invalid_page(render(&state, &ctx, id, None, &errors, html! {}).await?)),
         Err(e) => Err(e),
     }
 }
@@ -175,7 +222,7 @@ pub async fn edit(
     let reason = form.get("reason");
     match actions::edit_listing(&state, viewer, id, &raw, Some(&reason)).await {
         Ok(_) => Ok(Redirect::to(&format!("/review/{id}")).into_response()),
-        Err(AppError::Invalid(errors)) => Ok(invalid_page(render(&state, &ctx, id, Some((&raw, &reason)), &errors).await?)),
+        Err(AppError::Invalid(errors)) => Ok(invalid_page(render(&state, &ctx, id, Some((&raw, &reason)), &errors, html! {}).await?)),
         Err(e) => Err(e),
     }
 }
