@@ -32,6 +32,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0003_channels.sql"),
         postgres: include_str!("../../../migrations/postgres/0003_channels.sql"),
     },
+    Migration {
+        version: 4,
+        name: "observations",
+        sqlite: include_str!("../../../migrations/sqlite/0004_observations.sql"),
+        postgres: include_str!("../../../migrations/postgres/0004_observations.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "sales",
+        sqlite: include_str!("../../../migrations/sqlite/0005_sales.sql"),
+        postgres: include_str!("../../../migrations/postgres/0005_sales.sql"),
+    },
 ];
 
 impl Store {

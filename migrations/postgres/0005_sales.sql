@@ -1,0 +1,1 @@
+-- Sales ledger (see the sales issue); filled in by the change that builds it.

@@ -1,0 +1,26 @@
+-- What a marketplace's public page showed for a channel listing, one row per change seen.
+-- A field the page did not show is null (unknown), never zero.
+create table channel_observations (
+    id integer primary key autoincrement,
+    channel_listing_id integer not null references channel_listings (id) on delete cascade,
+    seen_at integer not null,
+    url text not null,
+    title text,
+    price_vnd integer,
+    list_price_vnd integer,
+    available integer,
+    rating real,
+    review_count integer,
+    sold_count integer,
+    seller text,
+    -- Where the values came from: structured data, visible markup, or both.
+    source text not null,
+    -- A digest of the values read: an unchanged page adds no row.
+    digest text not null
+);
+create index channel_observations_listing on channel_observations (channel_listing_id, seen_at);
+
+-- When the watcher last read the page, and what it made of it.
+alter table channel_listings add column checked_at integer;
+alter table channel_listings add column observed_price integer;
+alter table channel_listings add column observed_sold integer;
