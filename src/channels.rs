@@ -21,6 +21,9 @@ pub async fn print_categories(base_url: &str, token: &str) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Approved demo listings published to the sandbox at first start.
+const DEMO_ROUTED: i64 = 12;
+
 /// The name of the demo's shared postmart account.
 const DEMO_ACCOUNT: &str = "Bưu điện Di Linh (sandbox)";
 
@@ -45,6 +48,13 @@ pub async fn demo_sandbox(store: &Store, sealer: &Sealer, addr: SocketAddr) -> a
         Some(account) => store.update_channel_account(account.id, &settings).await?,
         None => store.create_channel_account(&settings).await?,
     };
+    // At first start some approved listings are already on postmart, so the sync board and the
+    // listing pages show the whole flow; approving more routes them by their crop's defaults.
+    if store.channel_counts().await?.is_empty() {
+        for listing in store.public_listings_after(0, DEMO_ROUTED).await? {
+            store.route_listing(listing.id, &["postmart".to_owned()]).await?;
+        }
+    }
     tracing::info!(%bound, "demo postmart sandbox serving");
     Ok(sandbox)
 }

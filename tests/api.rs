@@ -503,3 +503,40 @@ async fn search_understands_buyers_and_suggests_while_typing() {
         assert_eq!(answer.json()["total"], 0, "{q}: nothing outside the crop filter");
     }
 }
+
+#[tokio::test]
+async fn approving_through_the_api_routes_the_listing_to_the_chosen_or_default_channels() {
+    let app = TestApp::new().await;
+    let curator = app.curator().await;
+    let (alice, _) = app.farmer("0912345678", "Alice", "gia-hiep").await;
+    let account = nongsan_store::AccountSettings {
+        channel: "postmart".into(),
+        mode: "assisted".into(),
+        name: "Bưu điện".into(),
+        base_url: "https://postmart.vn".into(),
+        default_crops: vec!["durian".into()],
+        requests_per_minute: 60,
+        active: true,
+        ..Default::default()
+    };
+    app.db.store.create_channel_account(&account).await.unwrap();
+    let review = |id: i64, body: serde_json::Value| {
+        let curator = curator.clone();
+        let app = &app;
+        async move { app.api(Method::POST, &format!("/api/v1/listings/{id}/review"), Some(&curator), Some(body)).await }
+    };
+    let first = app.listing(&alice, durian()).await;
+    let refused = review(first, json!({ "decision": "approve", "channels": ["postmart", "ebay"] })).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json()["error"]["fields"]["channels"], "Chọn postmart.vn hoặc voso.vn.");
+    assert!(app.db.store.channel_listings_of(first).await.unwrap().is_empty(), "nothing half done");
+    assert_eq!(app.db.store.listing(first).await.unwrap().status.as_str(), "pending_review");
+
+    assert_eq!(review(first, json!({ "decision": "approve", "channels": [] })).await.status, StatusCode::OK);
+    assert!(app.db.store.channel_listings_of(first).await.unwrap().is_empty(), "an empty choice routes nowhere");
+
+    let second = app.listing(&alice, durian()).await;
+    assert_eq!(review(second, json!({ "decision": "approve" })).await.status, StatusCode::OK);
+    let routed = app.db.store.channel_listings_of(second).await.unwrap();
+    assert_eq!(routed.iter().map(|c| c.channel.as_str()).collect::<Vec<_>>(), ["postmart"], "durian goes to postmart by default");
+}

@@ -4,6 +4,7 @@ use super::{field, object};
 use crate::actions::{self, Decision, OwnerAction};
 use crate::auth::{Ctx, require_reviewer};
 use crate::error::AppError;
+use crate::pages::channels;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
@@ -302,10 +303,33 @@ pub async fn review(
         .ok_or(AppError::invalid("decision", "err.decision.unknown"))?;
     let mut errors = FieldErrors::default();
     let reason = field(&map, "reason", &mut errors);
+    let channels = match map.get("channels") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => {
+            let chosen: Vec<String> =
+                items.iter().filter_map(Value::as_str).filter(|c| channels::is_channel(c)).map(str::to_owned).collect();
+            if chosen.len() != items.len() {
+                errors.add("channels", "err.channel.unknown");
+            }
+            Some(chosen)
+        }
+        Some(_) => {
+            errors.add("channels", "err.channel.unknown");
+            None
+        }
+    };
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
     let listing = actions::review(&state, viewer, id, decision, &reason).await?;
+    if decision == Decision::Approve {
+        // Without a choice, the listing goes where its crop goes by default, as the page pre-ticks.
+        let chosen = match channels {
+            Some(chosen) => chosen,
+            None => channels::channel_choice(&state, listing.farmer_id, &listing.fields.crop).await?.1,
+        };
+        state.store.route_listing(id, &chosen).await?;
+    }
     Ok(Json(listing_json(&listing)))
 }
 

@@ -3,7 +3,7 @@
 
 mod account;
 mod catalogue;
-mod channels;
+pub(crate) mod channels;
 mod forms;
 mod helper;
 pub mod layout;
