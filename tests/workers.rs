@@ -134,3 +134,36 @@ async fn two_workers_publishing_at_once_publish_each_listing_once() {
     let workers: HashSet<Option<String>> = done.iter().map(|j| j.locked_by.clone()).collect();
     assert_eq!(workers.len(), 2, "both workers took part: {workers:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_worker_finishes_what_it_runs_and_holds_nothing() {
+    let rig = rig(8).await;
+    rig.sandbox.inject_on("products/create", Fault::Slow(Duration::from_millis(700)), 1000);
+    let mut worker = rig.worker();
+    let started = Instant::now();
+    while rig.sandbox.requests().iter().all(|r| !r.path.contains("products/create")) {
+        assert!(started.elapsed() < Duration::from_secs(60), "the worker sent nothing");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let term = Command::new("kill").arg("-TERM").arg(worker.id().to_string()).status().expect("kill -TERM");
+    assert!(term.success());
+    let stopping = Instant::now();
+    let status = loop {
+        if let Some(status) = worker.try_wait().unwrap() {
+            break status;
+        }
+        assert!(stopping.elapsed() < Duration::from_secs(20), "the worker did not stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "a clean exit: {status:?}");
+    let running = rig.db.store.jobs(Some(nongsan_store::JobState::Running), 100).await.unwrap();
+    assert!(running.is_empty(), "nothing left held: {running:?}");
+    // What it had started went through; the rest waits for the next worker, unharmed.
+    let live = Rig::live(&rig.db.store).await;
+    assert!(live >= 1 && live < 8, "{live} live");
+    assert_eq!(rig.sandbox.products().len(), live, "no product without its channel listing live");
+    let next = rig.worker();
+    rig.wait_all_live(8, Duration::from_secs(60)).await;
+    stop(next);
+    rig.assert_one_product_per_listing(8);
+}
