@@ -3,13 +3,17 @@
 
 use crate::JobContext;
 use crate::worker::Outcome;
-use nongsan_channels::ChannelError;
 use nongsan_channels::postmart::PostmartClient;
+use nongsan_channels::{Channel, ChannelError};
 use nongsan_store::{ChannelAccount, ChannelListing, now};
 use std::time::Duration;
 
-/// The API client of an account, or what a person must do before there can be one.
-pub fn client(ctx: &JobContext, account: &ChannelAccount) -> Result<PostmartClient, &'static str> {
+/// The API client of an account, or what a person must do before there can be one. Only
+/// postmart has a seller API; other channels are assisted.
+pub fn client(ctx: &JobContext, account: &ChannelAccount) -> Result<impl Channel + use<>, &'static str> {
+    if account.channel != "postmart" {
+        return Err("action.account_settings");
+    }
     let sealer = ctx.sealer.as_ref().ok_or("action.secret_key_missing")?;
     let sealed = account.credentials_sealed.as_deref().ok_or("action.credentials_missing")?;
     let secret = sealer.open(sealed).map_err(|_| "action.credentials_unreadable")?;

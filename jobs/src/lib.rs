@@ -43,7 +43,7 @@ impl Default for ChannelSettings {
 }
 
 /// An account's categories and when they were fetched.
-pub(crate) type CachedCategories = (std::time::Instant, Arc<Vec<nongsan_channels::postmart::Category>>);
+pub(crate) type CachedCategories = (std::time::Instant, Arc<Vec<nongsan_channels::Category>>);
 
 /// What a job may use; built once per process and shared by its workers.
 pub struct JobContext {

@@ -7,6 +7,7 @@
 use crate::JobContext;
 use crate::connector::{client, pace};
 use crate::worker::Outcome;
+use nongsan_channels::Channel;
 use nongsan_store::{Job, RawOrder};
 
 pub async fn run(ctx: &JobContext, job: &Job) -> anyhow::Result<Outcome> {

@@ -9,8 +9,7 @@
 use crate::JobContext;
 use crate::connector::{client, failed, pace};
 use crate::worker::Outcome;
-use nongsan_channels::postmart::{Category, PostmartClient};
-use nongsan_channels::{ChannelError, Image, Product};
+use nongsan_channels::{Category, Channel, ChannelError, Image, Product};
 use nongsan_domain::reference::reference;
 use nongsan_domain::text::fold;
 use nongsan_store::{ChannelAccount, ChannelListing, ChannelState, Job, Listing, now};
@@ -112,7 +111,7 @@ impl From<anyhow::Error> for Step {
 
 async fn publish(
     ctx: &JobContext,
-    client: &PostmartClient,
+    client: &impl Channel,
     account: &ChannelAccount,
     cl: &ChannelListing,
     listing: &Listing,
@@ -157,7 +156,7 @@ async fn publish(
     Ok(())
 }
 
-async fn take_down(ctx: &JobContext, client: &PostmartClient, account: &ChannelAccount, cl: &ChannelListing) -> Result<(), Step> {
+async fn take_down(ctx: &JobContext, client: &impl Channel, account: &ChannelAccount, cl: &ChannelListing) -> Result<(), Step> {
     if matches!(cl.state, ChannelState::Delisted | ChannelState::NotPublished) && cl.external_id.is_none() {
         return Ok(());
     }
@@ -235,7 +234,7 @@ async fn images_of(ctx: &JobContext, listing: &Listing) -> Result<Vec<Image>, St
 }
 
 /// The account's categories, fetched at most once an hour per process.
-async fn categories(ctx: &JobContext, client: &PostmartClient, account: &ChannelAccount) -> Result<Arc<Vec<Category>>, Step> {
+async fn categories(ctx: &JobContext, client: &impl Channel, account: &ChannelAccount) -> Result<Arc<Vec<Category>>, Step> {
     if let Ok(cache) = ctx.categories.lock()
         && let Some((at, categories)) = cache.get(&account.id)
         && at.elapsed().as_secs() < 3600
@@ -252,7 +251,7 @@ async fn categories(ctx: &JobContext, client: &PostmartClient, account: &Channel
 
 async fn category_for(
     ctx: &JobContext,
-    client: &PostmartClient,
+    client: &impl Channel,
     account: &ChannelAccount,
     listing: &Listing,
 ) -> Result<Option<Category>, Step> {

@@ -6,12 +6,14 @@
 //! contract sandbox per marketplace ([`sandbox`]) that tests and demos run the real clients
 //! against. Nothing here touches the database: callers store what comes back.
 
+mod channel;
 mod error;
 pub mod postmart;
 pub mod sandbox;
 pub mod secret;
 mod slug;
 
+pub use channel::{Category, Channel};
 pub use error::ChannelError;
 
 /// What nongsan wants a marketplace to show for one listing.
