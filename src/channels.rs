@@ -1,9 +1,12 @@
-//! Commands around channels: checking a postmart endpoint, the demo's sandbox, the job queue.
+//! Commands around channels: checking a postmart endpoint, inspecting a voso page, the demo's
+//! sandboxes, the job queue.
 
 use crate::cli::{DEMO_SANDBOX_TOKEN, JobsCommand};
 use nongsan_channels::postmart::PostmartClient;
 use nongsan_channels::sandbox::postmart::PostmartSandbox;
+use nongsan_channels::sandbox::voso::{NewProduct, SHOP_PATH, VosoSandbox};
 use nongsan_channels::secret::{Sealer, Secret};
+use nongsan_channels::voso::{self, FetchSettings, PageFetcher};
 use nongsan_store::{AccountSettings, JobState, SealedCredential, Store};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -57,6 +60,83 @@ pub async fn demo_sandbox(store: &Store, sealer: &Sealer, addr: SocketAddr) -> a
     }
     tracing::info!(%bound, "demo postmart sandbox serving");
     Ok(sandbox)
+}
+
+/// The name of the demo's shared voso account.
+const DEMO_VOSO_ACCOUNT: &str = "Shop voso Di Linh (sandbox)";
+
+/// A few products already on the voso sandbox's shop, so its page is not empty.
+pub fn seed_voso_sandbox(sandbox: &VosoSandbox) {
+    for (title, price, list, sold, rating) in [
+        ("Cà phê Robusta Di Linh rang mộc - túi 500g", 95_000, None, Some(37), Some(4.6)),
+        ("Mắc ca sấy nứt vỏ Di Linh - hộp 1kg", 280_000, Some(320_000), Some(112), Some(4.8)),
+    ] {
+        sandbox.add_product(NewProduct {
+            title: title.into(),
+            price_vnd: price,
+            list_price_vnd: list,
+            sold_count: sold,
+            rating,
+            review_count: rating.map(|_| 12),
+            ..NewProduct::default()
+        });
+    }
+}
+
+/// Starts the voso sandbox for the demo and points a shared voso account (assisted mode) at
+/// its shop page. Keep the sandbox alive while serving.
+pub async fn demo_voso_sandbox(store: &Store, addr: SocketAddr) -> anyhow::Result<VosoSandbox> {
+    let sandbox = VosoSandbox::new();
+    seed_voso_sandbox(&sandbox);
+    let bound = sandbox.spawn(addr).await?;
+    let settings = AccountSettings {
+        channel: "voso".into(),
+        mode: "assisted".into(),
+        name: DEMO_VOSO_ACCOUNT.into(),
+        base_url: format!("http://{bound}{SHOP_PATH}"),
+        credentials: None,
+        farmer_id: None,
+        default_crops: Vec::new(),
+        requests_per_minute: 60,
+        active: true,
+    };
+    match store.channel_accounts().await?.into_iter().find(|a| a.name == DEMO_VOSO_ACCOUNT) {
+        Some(account) => store.update_channel_account(account.id, &settings).await?,
+        None => store.create_channel_account(&settings).await?,
+    };
+    tracing::info!(%bound, seller_centre = %format!("http://{bound}/_sandbox/seller"), "demo voso sandbox serving");
+    Ok(sandbox)
+}
+
+/// `nongsan voso inspect <file or URL>`: everything the scraper reads, as JSON.
+pub async fn inspect_voso(target: &str) -> anyhow::Result<()> {
+    let (url, status, body) = if target.starts_with("http://") || target.starts_with("https://") {
+        let fetcher = PageFetcher::new(FetchSettings::default())?;
+        let page = fetcher.page(target).await?;
+        (Some(page.url), Some(page.status), page.body)
+    } else {
+        let body = std::fs::read(target).map_err(|e| anyhow::anyhow!("{target}: {e}"))?;
+        (None, None, String::from_utf8_lossy(&body).into_owned())
+    };
+    let started = std::time::Instant::now();
+    let product = voso::parse_product(&body);
+    let product_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let started = std::time::Instant::now();
+    let shop = voso::parse_shop(&body, url.as_deref());
+    let shop_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let ms = |v: f64| (v * 1000.0).round() / 1000.0;
+    let report = serde_json::json!({
+        "target": target,
+        "url": url,
+        "http_status": status,
+        "bytes": body.len(),
+        "product": product.as_ref().ok(),
+        "product_error": product.as_ref().err().map(|e| serde_json::json!({ "missing": e.missing, "page_title": e.page_title, "message": e.to_string() })),
+        "shop": shop,
+        "parse_ms": { "product": ms(product_ms), "shop": ms(shop_ms) },
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
 }
 
 /// `nongsan jobs list|retry`.

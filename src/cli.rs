@@ -1,4 +1,4 @@
-//! The command line: `serve`, `worker`, `migrate`, `seed`, `reindex`, `sandbox`, `postmart`, `jobs`, `user add`, `bench`.
+//! The command line: `serve`, `worker`, `migrate`, `seed`, `reindex`, `sandbox`, `postmart`, `voso`, `jobs`, `user add`, `bench`.
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -115,6 +115,9 @@ pub enum Command {
         /// With --demo: where the postmart sandbox the demo channels point at listens.
         #[arg(long, default_value = "127.0.0.1:8091")]
         sandbox_addr: SocketAddr,
+        /// With --demo: where the voso sandbox (product and shop pages) listens.
+        #[arg(long, default_value = "127.0.0.1:8092")]
+        voso_sandbox_addr: SocketAddr,
         #[command(flatten)]
         worker: WorkerArgs,
     },
@@ -130,6 +133,11 @@ pub enum Command {
     Sandbox {
         #[command(subcommand)]
         channel: SandboxCommand,
+    },
+    /// Read voso.vn pages: `voso inspect <file or URL>`.
+    Voso {
+        #[command(subcommand)]
+        command: VosoCommand,
     },
     /// Check a postmart endpoint.
     Postmart {
@@ -195,6 +203,16 @@ pub enum BenchCommand {
         #[command(flatten)]
         worker: WorkerArgs,
     },
+    /// Fill the sales ledger (SQLite in a temporary file, and PostgreSQL when a URL is given)
+    /// and time the sales dashboard for several filters.
+    Sales {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// PostgreSQL to measure too (a schema is created and dropped); defaults to
+        /// DATABASE_URL when that names PostgreSQL.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// One photo through the pipeline in a fresh process (used by `bench photos`).
     #[command(hide = true)]
     PhotoOnce { path: PathBuf },
@@ -209,6 +227,22 @@ pub enum SandboxCommand {
         /// The one credential it accepts.
         #[arg(long, default_value = DEMO_SANDBOX_TOKEN)]
         token: String,
+    },
+    /// voso.vn's public pages as documented (product pages, a shop page, robots.txt), with
+    /// prices, sales and failures to change on request and a stand-in seller centre.
+    Voso {
+        #[arg(long, default_value = "127.0.0.1:8092")]
+        addr: SocketAddr,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VosoCommand {
+    /// Print as JSON everything the scraper reads from a product or shop page: each field,
+    /// where it came from, and why a page is not readable.
+    Inspect {
+        /// A saved page, or an http(s) URL (fetched politely: robots.txt, user agent).
+        target: String,
     },
 }
 
@@ -309,6 +343,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             return crate::bench::search(sizes, cli.storage.meili_url.as_deref(), cli.storage.meili_api_key.as_deref()).await;
         }
         Command::Bench { what: BenchCommand::PhotoOnce { path } } => return crate::bench::photo_once(path),
+        Command::Bench { what: BenchCommand::Sales { rows, postgres } } => {
+            let from_env = cli.storage.database_url.as_deref().filter(|u| u.starts_with("postgres"));
+            return crate::bench_sales::run(*rows, postgres.as_deref().or(from_env)).await;
+        }
         Command::Bench { what: BenchCommand::Channels { listings, requests_per_minute, outage_secs, worker } } => {
             return crate::bench_channels::run(crate::bench_channels::ChannelBench {
                 listings: *listings,
@@ -334,6 +372,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tokio::signal::ctrl_c().await?;
             return Ok(());
         }
+        Command::Sandbox { channel: SandboxCommand::Voso { addr } } => {
+            let sandbox = nongsan_channels::sandbox::voso::VosoSandbox::new();
+            crate::channels::seed_voso_sandbox(&sandbox);
+            let bound = sandbox.spawn(*addr).await.with_context(|| format!("listening on {addr}"))?;
+            let shop = nongsan_channels::sandbox::voso::SHOP_PATH;
+            println!("voso sandbox on http://{bound}/: shop page http://{bound}{shop}, seller centre http://{bound}/_sandbox/seller");
+            tokio::signal::ctrl_c().await?;
+            return Ok(());
+        }
+        Command::Voso { command: VosoCommand::Inspect { target } } => return crate::channels::inspect_voso(target).await,
         Command::Postmart { command: PostmartCommand::Categories { base_url, token } } => {
             return crate::channels::print_categories(base_url, token).await;
         }
@@ -365,8 +413,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let user = add_user(&store, &role, &phone, &password, &name, &commune).await?;
             println!("created {} #{} ({})", user.role.as_str(), user.id, user.phone.unwrap_or_default());
         }
-        Command::Bench { .. } | Command::Sandbox { .. } | Command::Postmart { .. } => unreachable!("handled above"),
-        Command::Serve { addr, demo, secure_cookies, no_worker, sandbox_addr, ref worker } => {
+        Command::Bench { .. } | Command::Sandbox { .. } | Command::Postmart { .. } | Command::Voso { .. } => unreachable!("handled above"),
+        Command::Serve { addr, demo, secure_cookies, no_worker, sandbox_addr, voso_sandbox_addr, ref worker } => {
             let sealer = cli.storage.sealer(demo)?;
             if demo {
                 crate::demo::seed(&store).await?;
@@ -375,10 +423,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 (true, Some(sealer)) => Some(crate::channels::demo_sandbox(&store, sealer, sandbox_addr).await?),
                 _ => None,
             };
+            let voso_sandbox = match demo {
+                true => Some(crate::channels::demo_voso_sandbox(&store, voso_sandbox_addr).await?),
+                false => None,
+            };
             let search = cli.storage.search(&store).await?;
             let options = ServeOptions { addr, secure_cookies, worker: (!no_worker).then(|| (worker.config(), worker.channels())) };
             serve(store, search, &cli.storage.data_dir, sealer, options).await?;
             drop(sandbox);
+            drop(voso_sandbox);
         }
         Command::Worker { ref worker, drain } => {
             let sealer = cli.storage.sealer(false)?;

@@ -30,7 +30,7 @@ const VILLAGES: &[&str] =
     &["Thôn 1", "Thôn 2", "Thôn 3", "Thôn 4", "Thôn 5", "Thôn Ka La", "Thôn Đồng Lạc", "Thôn Hàng Làng", "Thôn Kao Kuil", "Thôn Bờ Nơm"];
 
 /// (legacy unit, current commune) pairs used for the demo farmers.
-fn demo_places() -> Vec<(&'static str, &'static str)> {
+pub fn demo_places() -> Vec<(&'static str, &'static str)> {
     vec![
         ("tt-di-linh", "di-linh"),
         ("dinh-lac", "di-linh"),
@@ -112,6 +112,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     }
 
     let mut count = 0;
+    let mut on_sale = Vec::new();
     for n in 0..200 {
         let (farmer, crops) = &farmers[n % farmers.len()];
         let crop_key = &crops[(n / farmers.len()) % crops.len()];
@@ -178,12 +179,14 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
             }
             _ => {
                 store.transition(listing.id, Some(curator.id), Event::Approve, None).await?;
+                on_sale.push(listing);
             }
         }
         count += 1;
     }
+    let sales = crate::demo_sales::seed_sales(store, &on_sale, today).await?;
     println!(
-        "demo data loaded: {} farmers, {count} listings; curator {DEMO_CURATOR_PHONE}, helper {DEMO_HELPER_PHONE}, password {DEMO_PASSWORD}",
+        "demo data loaded: {} farmers, {count} listings, {sales} sales; curator {DEMO_CURATOR_PHONE}, helper {DEMO_HELPER_PHONE}, password {DEMO_PASSWORD}",
         farmers.len()
     );
     Ok(())

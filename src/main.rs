@@ -2,9 +2,11 @@
 
 mod bench;
 mod bench_channels;
+mod bench_sales;
 mod channels;
 mod cli;
 mod demo;
+mod demo_sales;
 mod rng;
 
 use clap::Parser;
@@ -13,7 +15,8 @@ use clap::Parser;
 async fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::parse();
     // Benchmarks print their figures; only problems are logged beside them.
-    let default_log = if matches!(cli.command, cli::Command::Bench { .. }) { "warn" } else { "info,sqlx=warn,tokio_cron_scheduler=warn" };
+    let default_log =
+        if matches!(cli.command, cli::Command::Bench { .. }) { "warn,sqlx=error" } else { "info,sqlx=warn,tokio_cron_scheduler=warn" };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("NONGSAN_LOG").unwrap_or_else(|_| default_log.into()))
         .init();

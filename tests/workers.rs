@@ -160,7 +160,7 @@ async fn a_stopping_worker_finishes_what_it_runs_and_holds_nothing() {
     assert!(running.is_empty(), "nothing left held: {running:?}");
     // What it had started went through; the rest waits for the next worker, unharmed.
     let live = Rig::live(&rig.db.store).await;
-    assert!(live >= 1 && live < 8, "{live} live");
+    assert!((1..8).contains(&live), "{live} live");
     assert_eq!(rig.sandbox.products().len(), live, "no product without its channel listing live");
     let next = rig.worker();
     rig.wait_all_live(8, Duration::from_secs(60)).await;

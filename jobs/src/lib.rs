@@ -3,8 +3,8 @@
 //!
 //! Every job is a row (see `nongsan_store::Job`); a worker ([`worker`]) claims due rows and runs
 //! the handler of their kind, one file each: [`push`] brings a channel listing in step with its
-//! listing, [`orders`] fetches a marketplace account's new orders, [`housekeeping`] expires
-//! listings and prunes old rows. The schedule ([`schedule`]) only enqueues. Every handler is
+//! listing, [`orders`] fetches a marketplace account's new orders, [`watch`] reads voso.vn's
+//! public pages, [`housekeeping`] expires listings and prunes old rows. The schedule ([`schedule`]) only enqueues. Every handler is
 //! idempotent: running a job twice changes nothing the second time.
 
 pub mod backoff;
@@ -12,7 +12,9 @@ pub mod connector;
 pub mod housekeeping;
 pub mod orders;
 pub mod push;
+pub mod sales;
 pub mod schedule;
+pub mod watch;
 pub mod worker;
 
 pub use housekeeping::{Housekeeping, housekeeping};
@@ -56,11 +58,14 @@ pub struct JobContext {
     pub channels: ChannelSettings,
     /// Marketplace categories per account, fetched at most once an hour.
     pub(crate) categories: Mutex<HashMap<i64, CachedCategories>>,
+    /// The polite reader of voso.vn pages, shared by every job of the process (see
+    /// [`JobContext::voso`]).
+    pub(crate) voso: std::sync::OnceLock<nongsan_channels::voso::PageFetcher>,
 }
 
 impl JobContext {
     pub fn new(store: Store, media: MediaStore, sealer: Option<Arc<Sealer>>, channels: ChannelSettings) -> Arc<JobContext> {
-        Arc::new(JobContext { store, media, sealer, channels, categories: Mutex::new(HashMap::new()) })
+        Arc::new(JobContext { store, media, sealer, channels, categories: Mutex::new(HashMap::new()), voso: std::sync::OnceLock::new() })
     }
 }
 

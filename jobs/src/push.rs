@@ -189,6 +189,11 @@ async fn assisted(ctx: &JobContext, cl: &ChannelListing, listing: &Listing, want
             store.mark_channel_needs_action(cl.id, "action.update_in_seller_centre", None, None).await?;
         }
         (true, ChannelState::Live) => {}
+        // voso: the product URL is known (pasted or found on the shop page); the page watcher
+        // confirms it and puts the listing live.
+        (true, ChannelState::Queued | ChannelState::Failed) if cl.channel == "voso" && cl.url.is_some() => {
+            store.enqueue(&nongsan_store::watch_job(cl.id)).await?;
+        }
         (true, _) if cl.external_id.is_some() && cl.action.as_deref() == Some("action.update_in_seller_centre") => {}
         (true, _) => store.mark_channel_needs_action(cl.id, "action.enter_in_seller_centre", None, None).await?,
         (false, ChannelState::Live) => store.mark_channel_needs_action(cl.id, "action.take_down_in_seller_centre", None, None).await?,

@@ -22,6 +22,10 @@ pub struct Schedule {
 pub const SCHEDULES: &[Schedule] = &[
     Schedule { name: "housekeeping", cron: "0 5 * * * *", period_secs: 3600 },
     Schedule { name: "fetch_orders", cron: "0 */10 * * * *", period_secs: 600 },
+    // Three minutes past the half hours, away from the order fetches on the tens.
+    Schedule { name: "watch_pages", cron: "0 3,33 * * * *", period_secs: 1800 },
+    // Two minutes after the orders are fetched, so a run usually finds them.
+    Schedule { name: "import_sales", cron: "0 2-59/10 * * * *", period_secs: 600 },
 ];
 
 /// Missed slots further back than this many periods are not recorded.

@@ -62,6 +62,8 @@ pub async fn run_job(ctx: &JobContext, job: &Job) -> Outcome {
         "push" => crate::push::run(ctx, job).await,
         "fetch_orders" => crate::orders::run(ctx, job).await,
         "housekeeping" => crate::housekeeping::run(ctx).await,
+        "watch_pages" | "watch_page" | "find_on_shop" => crate::watch::run(ctx, job).await,
+        "import_sales" => crate::sales::run(ctx).await,
         other => Ok(Outcome::GiveUp(format!("unknown job kind {other}"))),
     };
     // An internal error (the database went away) is retried like any other failure.

@@ -20,7 +20,9 @@ create table channel_observations (
 );
 create index channel_observations_listing on channel_observations (channel_listing_id, seen_at);
 
--- When the watcher last read the page, and what it made of it.
+-- When the watcher last read the page, and what it made of it (the title names the pack the
+-- price is for, so a price can be compared per kg with the listing's).
 alter table channel_listings add column checked_at integer;
 alter table channel_listings add column observed_price integer;
 alter table channel_listings add column observed_sold integer;
+alter table channel_listings add column observed_title text;

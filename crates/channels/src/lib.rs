@@ -4,7 +4,7 @@
 //! This crate owns the vocabulary every channel shares ([`Product`], [`Remote`], [`Order`],
 //! [`ChannelError`]), one client per marketplace (API mode; today [`postmart`]), and an in-memory
 //! contract sandbox per marketplace ([`sandbox`]) that tests and demos run the real clients
-//! against. Nothing here touches the database: callers store what comes back.
+//! against. voso has no seller API: [`voso`] reads its public pages instead. Nothing here touches the database: callers store what comes back.
 
 mod channel;
 mod error;
@@ -12,6 +12,7 @@ pub mod postmart;
 pub mod sandbox;
 pub mod secret;
 mod slug;
+pub mod voso;
 
 pub use channel::{Category, Channel};
 pub use error::ChannelError;

@@ -9,8 +9,10 @@ pub mod account;
 pub mod errors;
 pub mod listing;
 pub mod phone;
+pub mod prices;
 pub mod quantity;
 pub mod reference;
+pub mod sales;
 pub mod text;
 
 pub use errors::{FieldError, FieldErrors};

@@ -81,14 +81,25 @@ pub struct ChannelListing {
     pub farmer_id: i64,
     pub farmer_name: String,
     pub account_mode: String,
+    /// The listing's own price per kg, to compare with what the marketplace page shows.
+    pub listing_price: i64,
+    /// When a watcher last read the marketplace's public page.
+    pub checked_at: Option<i64>,
+    /// The price that page showed (for the pack its title names).
+    pub observed_price: Option<i64>,
+    /// The sold count that page showed.
+    pub observed_sold: Option<i64>,
+    /// The title that page showed.
+    pub observed_title: Option<String>,
 }
 
-const COLUMNS: &str = "c.id, c.listing_id, c.channel, c.account_id, c.state, c.wanted, c.sku, c.external_id, c.url, c.pushed_hash,
+pub(crate) const COLUMNS: &str = "c.id, c.listing_id, c.channel, c.account_id, c.state, c.wanted, c.sku, c.external_id, c.url, c.pushed_hash,
     c.pushed_price, c.pushed_stock, c.category_id, c.commission_percent, c.last_error, c.error_kind, c.attempts, c.next_retry_at, c.action, c.updated_at,
-    l.title, l.crop, l.commune, l.farmer_id, u.name as farmer_name, a.mode as account_mode";
-const FROM: &str = "from channel_listings c join listings l on l.id = c.listing_id join users u on u.id = l.farmer_id join channel_accounts a on a.id = c.account_id";
+    l.title, l.crop, l.commune, l.farmer_id, u.name as farmer_name, a.mode as account_mode,
+    l.price_vnd_per_kg as listing_price, c.checked_at, c.observed_price, c.observed_sold, c.observed_title";
+pub(crate) const FROM: &str = "from channel_listings c join listings l on l.id = c.listing_id join users u on u.id = l.farmer_id join channel_accounts a on a.id = c.account_id";
 
-fn from_row(row: &AnyRow) -> Result<ChannelListing> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<ChannelListing> {
     let state: String = row.try_get("state")?;
     Ok(ChannelListing {
         id: int(row, "id")?,
@@ -117,6 +128,11 @@ fn from_row(row: &AnyRow) -> Result<ChannelListing> {
         farmer_id: int(row, "farmer_id")?,
         farmer_name: row.try_get("farmer_name")?,
         account_mode: row.try_get("account_mode")?,
+        listing_price: int(row, "listing_price")?,
+        checked_at: row.try_get("checked_at")?,
+        observed_price: row.try_get("observed_price")?,
+        observed_sold: row.try_get("observed_sold")?,
+        observed_title: row.try_get("observed_title")?,
     })
 }
 

@@ -10,7 +10,10 @@ mod channels;
 mod jobs;
 mod listings;
 mod migrate;
+mod observations;
 mod photos;
+mod sales;
+mod sales_report;
 mod sessions;
 pub mod testing;
 mod users;
@@ -20,7 +23,12 @@ pub use channel_listings::{BoardFilter, ChannelListing, ChannelState, RawOrder, 
 pub use channels::{AccountSettings, ChannelAccount, SealedCredential};
 pub use jobs::{Job, JobState, NewJob};
 pub use listings::{Change, Listing, NewListing, ReviewFilter};
+pub use observations::{
+    CONFIRM_MATCH, Observation, PAGE_GONE, PAGE_REFUSED, PAGE_UNREADABLE, StoredObservation, find_on_shop_job, watch_job,
+};
 pub use photos::{MAX_PHOTOS_PER_LISTING, Photo};
+pub use sales::{HistoricSale, NewSale, Sale, SalesImport, manual_sale_ref};
+pub use sales_report::{Adoption, Bucket, Dashboard, Period, SalesFilter, TOP_COMMUNES, Totals, WeeklyMedian};
 pub use sessions::SessionInfo;
 pub use users::{NewUser, Profile, User};
 

@@ -35,6 +35,7 @@ pub fn page(lang: Lang, viewer: Option<&Viewer>, title: &str, path: &str, body: 
                             Some(v) => {
                                 @if v.role() == Role::Farmer {
                                     a href={ "/manage/" (v.id()) "/listings" } { (lang.t("nav.my_listings")) }
+                                    a href={ "/manage/" (v.id()) "/sales" } { (lang.t("nav.my_sales")) }
                                     a href="/me" { (lang.t("nav.profile")) }
                                 }
                                 @if v.role() == Role::Helper || v.role() == Role::Admin {
@@ -46,6 +47,7 @@ pub fn page(lang: Lang, viewer: Option<&Viewer>, title: &str, path: &str, body: 
                                 @if v.role().reviews() {
                                     a href="/review" { (lang.t("nav.review")) }
                                     a href="/sync" { (lang.t("nav.sync")) }
+                                    a href="/reports/sales" { (lang.t("nav.sales_report")) }
                                 }
                                 @if v.role() == Role::Admin {
                                     a href="/admin/channels" { (lang.t("nav.channels")) }

@@ -84,6 +84,7 @@ pub async fn my_listings(State(state): State<AppState>, ctx: Ctx, Path(farmer_id
             ul.plain.card { @for l in &listings { (listing_summary(lang, l, &format!("/manage/listings/{}", l.id))) } }
         }
         p { a href={ "/manage/" (farmer.id) "/profile" } { (lang.t("nav.profile")) } }
+        p { a href={ "/manage/" (farmer.id) "/sales" } { (lang.t("nav.my_sales")) } }
     };
     Ok(page(lang, ctx.viewer.as_ref(), lang.t("manage.title"), &ctx.path, body).into_response())
 }

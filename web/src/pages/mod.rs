@@ -8,7 +8,9 @@ mod forms;
 mod helper;
 pub mod layout;
 mod manage;
+mod reports;
 mod review;
+mod sales;
 
 use crate::state::AppState;
 use axum::Router;
@@ -32,6 +34,9 @@ pub fn routes() -> Router<AppState> {
         .route("/manage/listings/{id}/action", post(manage::action))
         .route("/manage/listings/{id}/photos", post(manage::add_photos))
         .route("/manage/listings/{id}/photos/{photo_id}/delete", post(manage::delete_photo))
+        .route("/manage/{farmer_id}/sales", get(sales::show).post(sales::record))
+        .route("/reports/sales", get(reports::dashboard))
+        .route("/reports/sales/export/{file}", get(reports::export))
         .route("/helper", get(helper::index))
         .route("/helper/farmers", post(helper::create_farmer))
         .route("/review", get(review::queue))

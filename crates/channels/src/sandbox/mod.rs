@@ -3,3 +3,4 @@
 //! tested end to end on 127.0.0.1 and demonstrated without merchant credentials.
 
 pub mod postmart;
+pub mod voso;

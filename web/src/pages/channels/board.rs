@@ -1,7 +1,10 @@
 //! The sync board: where every approved listing stands on every marketplace, what went wrong in
 //! plain words, and the few things a curator can do about it (retry, publish a crop, route).
 
-use super::{CHANNELS, action_text, chosen_channels, clock, error_sentence, is_channel, missing_notice, site, state_badge, style};
+use super::{
+    CHANNELS, action_text, chosen_channels, clock, error_sentence, is_channel, missing_notice, observed, page_detail, site, state_badge,
+    style,
+};
 use crate::auth::{Ctx, require_reviewer};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -228,6 +231,7 @@ pub async fn board(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Boar
                                     @if let (ChannelState::Live, Some(url)) = (cl.state, cl.url.as_deref().and_then(super::safe_url)) {
                                         br; a href=(url) rel="noopener" { (lang.tf("channel.view_on", &[("site", site(&cl.channel))])) }
                                     }
+                                    (observed(lang, cl))
                                 }
                                 td data-label=(label("sync.problem")) {
                                     // A queued retry keeps its last error in the row; it no longer describes the present.
@@ -238,6 +242,7 @@ pub async fn board(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Boar
                                     }
                                     @if let (ChannelState::NeedsAction, Some(action)) = (cl.state, cl.action.as_deref()) {
                                         div { strong { (lang.t("channel.action_needed")) ": " } (action_text(lang, action)) }
+                                        (page_detail(lang, cl))
                                     }
                                 }
                                 td data-label=(label("sync.attempts")) { (cl.attempts) }

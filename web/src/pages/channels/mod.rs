@@ -30,7 +30,7 @@ pub const CHANNELS: [&str; 2] = ["postmart", "voso"];
 
 /// What a person must do, as the connector jobs name it; anything else reads as a generic
 /// "look at it" so an unknown key never shows raw.
-const ACTIONS: [&str; 9] = [
+const ACTIONS: [&str; 13] = [
     "action.renew_credentials",
     "action.fix_listing",
     "action.enter_in_seller_centre",
@@ -40,7 +40,15 @@ const ACTIONS: [&str; 9] = [
     "action.credentials_missing",
     "action.credentials_unreadable",
     "action.account_settings",
+    "action.confirm_voso_match",
+    "action.voso_page_gone",
+    "action.voso_page_unreadable",
+    "action.voso_page_refused",
 ];
+
+/// The actions of a watched page that stopped giving a product: their technical detail
+/// (what the scraper missed) is shown beside the sentence, for whoever maintains nongsan.
+const PAGE_ACTIONS: [&str; 3] = ["action.voso_page_gone", "action.voso_page_unreadable", "action.voso_page_refused"];
 
 /// The classes of channel errors the connectors record, each with a sentence for curators.
 pub const ERROR_KINDS: [&str; 6] = ["rate_limited", "unavailable", "unknown_outcome", "credentials", "rejected", "protocol"];
@@ -48,7 +56,7 @@ pub const ERROR_KINDS: [&str; 6] = ["rate_limited", "unavailable", "unknown_outc
 /// Board and package styles: the table turns into cards on a narrow phone.
 const CSS: &str = ".chstate-live{background:#d4edda}.chstate-queued{background:#fff3cd}.chstate-failed,.chstate-needs_action{background:#f8d7da}\
 .counts th,.counts td{text-align:center}.counts th:first-child,.counts td:first-child{text-align:left}\
-.pkg textarea,.pkg input[readonly]{background:#f6f5ef}\
+.pkg textarea,.pkg input[readonly]{background:#f6f5ef}.badge.drift{background:#f8d7da}\
 @media (max-width:640px){table.cards thead{display:none}table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}\
 table.cards tr{background:#fff;border-radius:10px;margin-bottom:.6rem;padding:.5rem .6rem;box-shadow:0 1px 2px rgba(0,0,0,.08)}\
 table.cards td{border:0;padding:.15rem 0}table.cards td[data-label]::before{content:attr(data-label) \": \";font-weight:600;color:#5d665d}}";
@@ -105,6 +113,35 @@ pub fn error_sentence(lang: Lang, cl: &ChannelListing) -> Option<String> {
 /// What a person must do, in words.
 pub fn action_text(lang: Lang, key: &str) -> &'static str {
     if ACTIONS.contains(&key) { lang.t(key) } else { lang.t("channel.action_other") }
+}
+
+/// What the marketplace's public page showed when last read: its price and sold count, when
+/// it was read, and a flag when its price per kg differs from the listing's.
+pub fn observed(lang: Lang, cl: &ChannelListing) -> Markup {
+    let Some(price) = cl.observed_price else { return html! {} };
+    let per_kg = nongsan_channels::voso::price::price_per_kg(cl.observed_title.as_deref(), price);
+    html! {
+        div.meta.observed {
+            (lang.tf("channel.observed_price", &[("price", &super::layout::vnd(price))]))
+            @if let Some(sold) = cl.observed_sold { " · " (lang.tf("channel.observed_sold", &[("n", &sold.to_string())])) }
+            @if let Some(at) = cl.checked_at { " · " (lang.tf("channel.checked_at", &[("time", &clock(at))])) }
+        }
+        @if per_kg != cl.listing_price {
+            div { span.badge.drift {
+                (lang.tf("channel.price_differs", &[("observed", &super::layout::vnd(per_kg)), ("listing", &super::layout::vnd(cl.listing_price))]))
+            } }
+        }
+    }
+}
+
+/// The scraper's technical reason for a page problem, under a fold.
+pub fn page_detail(lang: Lang, cl: &ChannelListing) -> Markup {
+    let ours = cl.action.as_deref().is_some_and(|a| PAGE_ACTIONS.contains(&a));
+    html! {
+        @if let (true, Some(detail)) = (ours && cl.state == ChannelState::NeedsAction, cl.last_error.as_deref()) {
+            details.meta { summary { (lang.t("channel.technical_detail")) } code { (detail) } }
+        }
+    }
 }
 
 /// "8" or "8,5": a commission as Vietnamese write it.
@@ -187,8 +224,10 @@ pub fn channel_states(lang: Lang, cls: &[ChannelListing]) -> Markup {
                     @if let Some(p) = cl.commission_percent {
                         div.meta { (lang.tf("channel.commission", &[("channel", site(&cl.channel)), ("percent", &percent(p))])) }
                     }
+                    (observed(lang, cl))
                     @if let (ChannelState::NeedsAction, Some(action)) = (cl.state, cl.action.as_deref()) {
                         div.meta { (lang.t("channel.action_needed")) ": " (action_text(lang, action)) }
+                        (page_detail(lang, cl))
                     }
                     @if cl.state == ChannelState::Failed && let Some(sentence) = error_sentence(lang, cl) {
                         div.meta { (sentence) }

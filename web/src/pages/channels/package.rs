@@ -140,6 +140,46 @@ pub fn product_url(channel: &str, input: &str) -> Result<String, &'static str> {
     Ok(url.to_owned())
 }
 
+/// A pasted product URL for an account whose base URL is `account_base`: on the channel's
+/// site as [`product_url`] says, or (http or https, as the account's) on the account's own host,
+/// where a shop outside the site (the demo's sandbox) has its pages. The field's message key
+/// otherwise.
+pub fn product_url_for(channel: &str, input: &str, account_base: &str) -> Result<String, &'static str> {
+    let wrong = match product_url(channel, input) {
+        Ok(url) => return Ok(url),
+        Err("err.required") => return Err("err.required"),
+        Err(wrong) => wrong,
+    };
+    let Some(origin) = origin_of(account_base).filter(|o| !o.ends_with(&format!("//{}", site(channel)))) else { return Err(wrong) };
+    let wrong = if channel == "voso" { "err.product_url.voso_or_shop" } else { wrong };
+    let url = input.trim();
+    if url.len() > 500 || url.chars().any(|c| !c.is_ascii_graphic() || matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`')) {
+        return Err(wrong);
+    }
+    match (origin_of(url), url.split_once("://").map(|(_, rest)| rest)) {
+        (Some(o), Some(rest)) if o == origin => {
+            let path = rest.find(['/', '?', '#']).map_or("", |at| &rest[at..]);
+            if path.len() > 1 { Ok(url.to_owned()) } else { Err(wrong) }
+        }
+        _ => Err(wrong),
+    }
+}
+
+/// `scheme://host[:port]` of an http(s) URL, lower case; `None` for anything else.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = rest[..end].to_ascii_lowercase();
+    if host.is_empty() || host.contains('@') {
+        return None;
+    }
+    Some(format!("{scheme}://{host}"))
+}
+
 /// The marketplace's product id in a product URL (`…-43160.html` on postmart, `…-p12708.html`
 /// on voso), or the URL itself.
 pub fn external_id(channel: &str, url: &str) -> String {
@@ -157,7 +197,7 @@ pub fn external_id(channel: &str, url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{external_id, product_url};
+    use super::{external_id, product_url, product_url_for};
 
     #[test]
     fn product_urls_must_be_https_on_the_channel_site() {
@@ -178,6 +218,28 @@ mod tests {
         }
         assert_eq!(product_url("voso", "https://postmart.vn/p/x-1.html"), Err("err.product_url.voso"));
         assert_eq!(product_url("postmart", "  "), Err("err.required"));
+    }
+
+    #[test]
+    fn the_accounts_own_host_is_accepted_and_nothing_else() {
+        let base = "http://127.0.0.1:8092/hop-tac-xa-nong-san-di-linh-s3021";
+        let ok = "http://127.0.0.1:8092/sau-rieng-ri6-p12701.html";
+        assert_eq!(product_url_for("voso", ok, base).as_deref(), Ok(ok));
+        assert!(product_url_for("voso", "https://voso.vn/sau-rieng-p12708.html", base).is_ok(), "voso.vn itself still is");
+        for bad in [
+            "http://127.0.0.1:8093/sau-rieng-p1.html",
+            "https://127.0.0.1:8092/sau-rieng-p1.html",
+            "http://127.0.0.1:8092/",
+            "http://127.0.0.1:8092.evil.example/x-p1.html",
+            "http://user@127.0.0.1:8092/x-p1.html",
+            "http://127.0.0.1:8092/x p1.html",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(product_url_for("voso", bad, base), Err("err.product_url.voso_or_shop"), "{bad}");
+        }
+        assert_eq!(product_url_for("voso", " ", base), Err("err.required"));
+        // An account on voso.vn itself keeps the plain message.
+        assert_eq!(product_url_for("voso", "https://shopee.vn/x", "https://voso.vn/shop-s1"), Err("err.product_url.voso"));
     }
 
     #[test]

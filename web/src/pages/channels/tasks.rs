@@ -2,7 +2,7 @@
 //! is a ready-to-enter package (title with pack, description, price, category, square photos,
 //! copy buttons, a downloadable bundle), and a form to say it is done (the product URL).
 
-use super::package::{LISTING_TXT, Package, external_id, listing_txt, package, product_url, stock};
+use super::package::{LISTING_TXT, Package, external_id, listing_txt, package, product_url_for, stock};
 use super::{action_text, site, state_badge, style};
 use crate::auth::{Ctx, Viewer};
 use crate::bundle::Zip;
@@ -66,7 +66,11 @@ pub async fn tasks(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Task
     let body = html! {
         (style())
         h1 { (lang.t("tasks.title")) }
-        @if q.done.is_some() { div.notice role="status" { (lang.t("tasks.done_notice")) } }
+        @match q.done.as_deref() {
+            Some("watch") => { div.notice role="status" { (lang.t("tasks.done_watch")) } }
+            Some(_) => { div.notice role="status" { (lang.t("tasks.done_notice")) } }
+            None => {}
+        }
         p.meta { (lang.t("tasks.intro")) }
         @if list.is_empty() { p.card { (lang.t("tasks.empty")) } }
         @else {
@@ -224,7 +228,10 @@ pub async fn task_done(
     }
     let listing = state.store.listing(cl.listing_id).await?;
     let typed = form.get("url");
-    let url = match product_url(&cl.channel, &typed) {
+    // The account's own host counts too: a shop elsewhere (the demo's sandbox) has its
+    // product pages there.
+    let account = state.store.channel_account(cl.account_id).await?;
+    let url = match product_url_for(&cl.channel, &typed, &account.base_url) {
         Ok(url) => url,
         Err(key) => {
             let photos = state.store.photos_of(cl.listing_id).await?;
@@ -233,6 +240,12 @@ pub async fn task_done(
         }
     };
     let external = external_id(&cl.channel, &url);
+    if cl.channel == "voso" {
+        // voso's page is read before the listing counts as live: the watcher confirms it.
+        state.store.link_channel_page(id, &url, &external).await?;
+        tracing::info!(channel_listing.id = id, helper.id = viewer.id(), external_id = %external, "assisted listing linked to its page");
+        return Ok(Redirect::to("/helper/tasks?done=watch").into_response());
+    }
     state.store.mark_channel_live(id, &external, Some(&url), "assisted", listing.fields.price_vnd_per_kg, stock(&listing)).await?;
     tracing::info!(channel_listing.id = id, helper.id = viewer.id(), external_id = %external, "assisted listing live");
     Ok(Redirect::to("/helper/tasks?done=1").into_response())
