@@ -412,8 +412,13 @@ pub fn default_title(data: &Reference, crop: &str, variety: &str, form: &str) ->
     let Some(crop) = data.crop(crop) else { return String::new() };
     let mut title = crop.name_vi.clone();
     if let Some(v) = crop.variety(variety) {
-        title.push(' ');
-        title.push_str(&v.name_vi);
+        // "Sầu riêng hạt" already says durian: not "Sầu riêng Sầu riêng hạt".
+        if crate::text::fold(&v.name_vi).starts_with(&crate::text::fold(&crop.name_vi)) {
+            title = v.name_vi.clone();
+        } else {
+            title.push(' ');
+            title.push_str(&v.name_vi);
+        }
     }
     if let Some(f) = crop.form(form) {
         title.push_str(" - ");
@@ -551,6 +556,8 @@ mod tests {
     fn an_empty_title_is_made_from_the_crop() {
         let raw = RawListing { title: " ".into(), ..durian() };
         assert_eq!(raw.validate(TODAY).unwrap().title, "Sầu riêng Ri6 - Trái tươi");
+        let seed = RawListing { title: String::new(), variety: "seed".into(), ..durian() };
+        assert_eq!(seed.validate(TODAY).unwrap().title, "Sầu riêng hạt - Trái tươi", "the crop is not named twice");
     }
 
     #[test]

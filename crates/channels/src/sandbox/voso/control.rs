@@ -122,7 +122,9 @@ async fn seller_create(State(sandbox): State<VosoSandbox>, headers: HeaderMap, F
         return (StatusCode::UNPROCESSABLE_ENTITY, seller_page(&headers, note)).into_response();
     };
     let description = form.get("description").cloned().unwrap_or_default();
-    let product = sandbox.add_product(NewProduct { title, description, price_vnd: price, ..NewProduct::default() });
+    // A product just listed has sold nothing yet; the page says so, and buyers' orders (the
+    // control endpoints) make the count grow.
+    let product = sandbox.add_product(NewProduct { title, description, price_vnd: price, sold_count: Some(0), ..NewProduct::default() });
     let url = format!("{}{}", origin(&headers), product.path);
     let created = format!(r#"<p class="done">Đã đăng: <a href="{0}">{0}</a></p>"#, escape(&url));
     (StatusCode::CREATED, seller_page(&headers, &created)).into_response()
