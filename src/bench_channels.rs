@@ -2,11 +2,12 @@
 //! limit, and how long the queue takes to drain after a marketplace outage.
 
 use nongsan_channels::sandbox::postmart::PostmartSandbox;
-use nongsan_channels::secret::{Sealer, Secret};
+use nongsan_channels::secret::Sealer;
+use nongsan_jobs::connector::postmart_api_account;
 use nongsan_jobs::{ChannelSettings, JobContext, WorkerConfig, run_worker};
 use nongsan_media::MediaStore;
 use nongsan_store::testing::{approved_listing, farmer};
-use nongsan_store::{AccountSettings, ChannelState, SealedCredential, Store};
+use nongsan_store::{ChannelState, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -91,20 +92,8 @@ async fn setup(dir: &std::path::Path, bench: &ChannelBench, n: usize) -> anyhow:
     let sandbox = PostmartSandbox::new(TOKEN);
     let addr = sandbox.spawn("127.0.0.1:0".parse()?).await?;
     let sealer = sealer(dir)?;
-    let secret = Secret::new(TOKEN);
-    store
-        .create_channel_account(&AccountSettings {
-            channel: "postmart".into(),
-            mode: "api".into(),
-            name: "bench".into(),
-            base_url: format!("http://{addr}/"),
-            credentials: Some(SealedCredential { sealed: sealer.seal(&secret), hint: secret.hint() }),
-            farmer_id: None,
-            default_crops: vec![],
-            requests_per_minute: bench.requests_per_minute,
-            active: true,
-        })
-        .await?;
+    let settings = postmart_api_account(&sealer, &format!("http://{addr}/"), TOKEN, bench.requests_per_minute, &[]);
+    store.create_channel_account(&settings).await?;
     let farmer = farmer(&store, "0912999999").await;
     for i in 0..n {
         let id = approved_listing(&store, farmer, i).await;

@@ -5,9 +5,10 @@ use crate::cli::{DEMO_SANDBOX_TOKEN, JobsCommand};
 use nongsan_channels::postmart::PostmartClient;
 use nongsan_channels::sandbox::postmart::PostmartSandbox;
 use nongsan_channels::sandbox::voso::{NewProduct, SHOP_PATH, VosoSandbox};
-use nongsan_channels::secret::{Sealer, Secret};
+use nongsan_channels::secret::Sealer;
 use nongsan_channels::voso::{self, FetchSettings, PageFetcher};
-use nongsan_store::{AccountSettings, JobState, SealedCredential, Store};
+use nongsan_jobs::connector::postmart_api_account;
+use nongsan_store::{AccountSettings, JobState, Store};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -35,17 +36,10 @@ const DEMO_ACCOUNT: &str = "Bưu điện Di Linh (sandbox)";
 pub async fn demo_sandbox(store: &Store, sealer: &Sealer, addr: SocketAddr) -> anyhow::Result<PostmartSandbox> {
     let sandbox = PostmartSandbox::new(DEMO_SANDBOX_TOKEN);
     let bound = sandbox.spawn(addr).await?;
-    let secret = Secret::new(DEMO_SANDBOX_TOKEN);
+    let crops = ["coffee", "macadamia", "durian"];
     let settings = AccountSettings {
-        channel: "postmart".into(),
-        mode: "api".into(),
         name: DEMO_ACCOUNT.into(),
-        base_url: format!("http://{bound}/"),
-        credentials: Some(SealedCredential { sealed: sealer.seal(&secret), hint: secret.hint() }),
-        farmer_id: None,
-        default_crops: vec!["coffee".into(), "macadamia".into(), "durian".into()],
-        requests_per_minute: 120,
-        active: true,
+        ..postmart_api_account(sealer, &format!("http://{bound}/"), DEMO_SANDBOX_TOKEN, 120, &crops)
     };
     match store.channel_accounts().await?.into_iter().find(|a| a.name == DEMO_ACCOUNT) {
         Some(account) => store.update_channel_account(account.id, &settings).await?,

@@ -6,10 +6,10 @@ mod support;
 
 use axum::http::StatusCode;
 use nongsan_channels::sandbox::postmart::PostmartSandbox;
-use nongsan_channels::secret::Secret;
 use nongsan_domain::account::Role;
+use nongsan_jobs::connector::postmart_api_account;
 use nongsan_jobs::{ChannelSettings, JobContext, WorkerConfig};
-use nongsan_store::{AccountSettings, ChannelState, SealedCredential};
+use nongsan_store::ChannelState;
 use support::{Browser, PASSWORD, TestApp};
 
 #[tokio::test]
@@ -18,22 +18,8 @@ async fn an_approved_listing_goes_live_on_postmart_and_its_page_links_there() {
     let sandbox = PostmartSandbox::new("flow-token-0123456789");
     let addr = sandbox.spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let sealer = app.state.sealer.clone().expect("the test app has a key");
-    let secret = Secret::new("flow-token-0123456789");
-    app.db
-        .store
-        .create_channel_account(&AccountSettings {
-            channel: "postmart".into(),
-            mode: "api".into(),
-            name: "Bưu điện Di Linh".into(),
-            base_url: format!("http://{addr}/"),
-            credentials: Some(SealedCredential { sealed: sealer.seal(&secret), hint: secret.hint() }),
-            farmer_id: None,
-            default_crops: vec!["durian".into()],
-            requests_per_minute: 600,
-            active: true,
-        })
-        .await
-        .unwrap();
+    let settings = postmart_api_account(&sealer, &format!("http://{addr}/"), "flow-token-0123456789", 600, &["durian"]);
+    app.db.store.create_channel_account(&settings).await.unwrap();
     let (token, _) = app.farmer("0912345678", "Ka Điệp", "gia-hiep").await;
     let id = app.listing(&token, support::durian()).await;
 

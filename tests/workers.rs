@@ -3,9 +3,10 @@
 //! restarted, and two workers publishing at once, leave exactly one product per listing.
 
 use nongsan_channels::sandbox::postmart::{Fault, PostmartSandbox};
-use nongsan_channels::secret::{Sealer, Secret};
+use nongsan_channels::secret::Sealer;
+use nongsan_jobs::connector::postmart_api_account;
 use nongsan_store::testing::{TestDb, approved_listing, farmer};
-use nongsan_store::{AccountSettings, ChannelState, SealedCredential, Store};
+use nongsan_store::{ChannelState, Store};
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,21 +33,8 @@ async fn rig(n: usize) -> Rig {
     let addr = sandbox.spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let key = Sealer::generate_hex();
     let sealer = Sealer::from_hex(&key).unwrap();
-    let secret = Secret::new(TOKEN);
-    db.store
-        .create_channel_account(&AccountSettings {
-            channel: "postmart".into(),
-            mode: "api".into(),
-            name: "Bưu điện Di Linh".into(),
-            base_url: format!("http://{addr}/"),
-            credentials: Some(SealedCredential { sealed: sealer.seal(&secret), hint: secret.hint() }),
-            farmer_id: None,
-            default_crops: vec![],
-            requests_per_minute: 60_000,
-            active: true,
-        })
-        .await
-        .unwrap();
+    let settings = postmart_api_account(&sealer, &format!("http://{addr}/"), TOKEN, 60_000, &[]);
+    db.store.create_channel_account(&settings).await.unwrap();
     let farmer = farmer(&db.store, "0912000009").await;
     for i in 0..n {
         let id = approved_listing(&db.store, farmer, i).await;

@@ -4,8 +4,9 @@
 use crate::JobContext;
 use crate::worker::Outcome;
 use nongsan_channels::postmart::PostmartClient;
+use nongsan_channels::secret::{Sealer, Secret};
 use nongsan_channels::{Channel, ChannelError};
-use nongsan_store::{ChannelAccount, ChannelListing, now};
+use nongsan_store::{AccountSettings, ChannelAccount, ChannelListing, SealedCredential, now};
 use std::time::Duration;
 
 /// The API client of an account, or what a person must do before there can be one. Only
@@ -71,4 +72,22 @@ pub async fn failed(
 /// A rough retry time for the board; the worker draws the exact one.
 fn ctx_delay(attempts: i64, error: &ChannelError) -> i64 {
     crate::backoff::Backoff::default().delay(attempts, error.retry_after()).as_secs() as i64
+}
+
+/// The settings of a shared (office) postmart account in API mode at `base_url`, its
+/// credential `token` sealed with `sealer`: for the demo, the benchmark and tests, which point
+/// it at a sandbox.
+pub fn postmart_api_account(sealer: &Sealer, base_url: &str, token: &str, requests_per_minute: i64, crops: &[&str]) -> AccountSettings {
+    let secret = Secret::new(token);
+    AccountSettings {
+        channel: "postmart".into(),
+        mode: "api".into(),
+        name: "Bưu điện Di Linh".into(),
+        base_url: base_url.into(),
+        credentials: Some(SealedCredential { sealed: sealer.seal(&secret), hint: secret.hint() }),
+        farmer_id: None,
+        default_crops: crops.iter().map(|c| (*c).to_owned()).collect(),
+        requests_per_minute,
+        active: true,
+    }
 }

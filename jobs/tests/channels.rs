@@ -3,13 +3,14 @@
 //! a clear error or needs action.
 
 use nongsan_channels::sandbox::postmart::{Fault, PostmartSandbox};
-use nongsan_channels::secret::{Sealer, Secret};
+use nongsan_channels::secret::Sealer;
 use nongsan_domain::listing::Event;
+use nongsan_jobs::connector::postmart_api_account;
 use nongsan_jobs::worker::drain;
 use nongsan_jobs::{ChannelSettings, JobContext, WorkerConfig};
 use nongsan_media::MediaStore;
 use nongsan_store::testing::{TestDb, approved_listing, farmer};
-use nongsan_store::{AccountSettings, ChannelState, JobState, NewJob, SealedCredential, Store, now};
+use nongsan_store::{ChannelState, JobState, NewJob, Store, now};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,22 +37,8 @@ async fn rig(requests_per_minute: i64) -> Rig {
     let sandbox = PostmartSandbox::new(TOKEN);
     let addr = sandbox.spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let sealer = Arc::new(Sealer::from_hex(&Sealer::generate_hex()).unwrap());
-    let secret = Secret::new(TOKEN);
-    let account = db
-        .store
-        .create_channel_account(&AccountSettings {
-            channel: "postmart".into(),
-            mode: "api".into(),
-            name: "Bưu điện Di Linh".into(),
-            base_url: format!("http://{addr}/"),
-            credentials: Some(SealedCredential { sealed: sealer.seal(&secret), hint: secret.hint() }),
-            farmer_id: None,
-            default_crops: vec!["durian".into()],
-            requests_per_minute,
-            active: true,
-        })
-        .await
-        .unwrap();
+    let settings = postmart_api_account(&sealer, &format!("http://{addr}/"), TOKEN, requests_per_minute, &["durian"]);
+    let account = db.store.create_channel_account(&settings).await.unwrap();
     let media_dir = std::env::temp_dir().join(format!("nongsan-jobs-test-{}", &nongsan_store::random_token()[..12]));
     let settings =
         ChannelSettings { http_timeout: Duration::from_millis(800), breaker_threshold: 3, breaker_cooldown: Duration::from_secs(60) };

@@ -1,39 +1,11 @@
 //! Product page slugs the way postmart.vn writes them: lowercase ASCII words joined by dashes.
 
-/// `"Sầu riêng Ri6 - hộp 5kg"` becomes `"sau-rieng-ri6-hop-5kg"`.
+/// `"Sầu riêng Ri6 - hộp 5kg"` becomes `"sau-rieng-ri6-hop-5kg"`: the catalogue's folding (marks
+/// off, đ as d), ASCII letters and digits only.
 pub(crate) fn slug(title: &str) -> String {
-    let mut out = String::with_capacity(title.len());
-    for c in title.chars().flat_map(char::to_lowercase) {
-        // Decomposed text (base letter + combining mark) is common from phone keyboards; the
-        // mark alone must not split a word.
-        if ('\u{300}'..='\u{36f}').contains(&c) {
-            continue;
-        }
-        let c = deaccent(c);
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out
-}
-
-/// The base letter of a lowercase Vietnamese letter; anything else is returned unchanged.
-fn deaccent(c: char) -> char {
-    const GROUPS: [(char, &str); 7] = [
-        ('a', "àáảãạăằắẳẵặâầấẩẫậ"),
-        ('e', "èéẻẽẹêềếểễệ"),
-        ('i', "ìíỉĩị"),
-        ('o', "òóỏõọôồốổỗộơờớởỡợ"),
-        ('u', "ùúủũụưừứửữự"),
-        ('y', "ỳýỷỹỵ"),
-        ('d', "đ"),
-    ];
-    GROUPS.iter().find(|(_, accented)| accented.contains(c)).map_or(c, |(base, _)| *base)
+    let folded = nongsan_domain::text::fold(title);
+    let words = folded.split(' ').map(|w| w.chars().filter(char::is_ascii_alphanumeric).collect::<String>());
+    words.filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-")
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! and an illegal one is an error, never a silent no-op.
 
 use crate::errors::FieldErrors;
-use crate::quantity::{self, Unit};
+use crate::quantity;
 use crate::reference::{Reference, reference};
 use crate::text::tidy;
 use serde::{Deserialize, Serialize};
@@ -259,35 +259,8 @@ impl RawListing {
             errors.add("description", "err.description.too_long");
         }
 
-        let unit = if self.unit.trim().is_empty() { Some(Unit::Kg) } else { Unit::parse(&self.unit) };
-        if unit.is_none() {
-            errors.add("unit", "err.unit.unknown");
-        }
-        let mut quantity_kg = 0.0;
-        match quantity::parse_amount(&self.quantity) {
-            _ if self.quantity.trim().is_empty() => errors.add("quantity", "err.required"),
-            None => errors.add("quantity", "err.quantity.not_number"),
-            Some(q) if q <= 0.0 => errors.add("quantity", "err.quantity.not_positive"),
-            Some(q) => {
-                quantity_kg = quantity::round_kg(q * unit.unwrap_or_default().kg());
-                if quantity_kg > quantity::MAX_QUANTITY_KG {
-                    errors.add("quantity", "err.quantity.too_large");
-                } else if quantity_kg < 0.001 {
-                    errors.add("quantity", "err.quantity.not_positive");
-                }
-            }
-        }
-
-        let mut price = 0;
-        match quantity::parse_vnd(&self.price_vnd_per_kg) {
-            _ if self.price_vnd_per_kg.trim().is_empty() => errors.add("price_vnd_per_kg", "err.required"),
-            _ if self.price_vnd_per_kg.trim().starts_with('-') => errors.add("price_vnd_per_kg", "err.price.not_positive"),
-            None => errors.add("price_vnd_per_kg", "err.price.not_whole"),
-            Some(p) if p <= 0 => errors.add("price_vnd_per_kg", "err.price.not_positive"),
-            Some(p) if p < MIN_PRICE_VND_PER_KG => errors.add("price_vnd_per_kg", "err.price.too_low"),
-            Some(p) if p > quantity::MAX_PRICE_VND_PER_KG => errors.add("price_vnd_per_kg", "err.price.too_high"),
-            Some(p) => price = p,
-        }
+        let quantity_kg = quantity::read_kg(&self.quantity, &self.unit, &mut errors);
+        let price = quantity::read_price_per_kg(&self.price_vnd_per_kg, MIN_PRICE_VND_PER_KG, &mut errors);
 
         let from = parse_window_date(&mut errors, "available_from", &self.available_from);
         let until = parse_window_date(&mut errors, "available_until", &self.available_until);

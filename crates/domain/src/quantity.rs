@@ -122,6 +122,46 @@ pub fn format_kg(kg: f64) -> String {
     }
 }
 
+/// Reads a typed amount in `unit` (kg when blank) as kilograms, noting what is wrong in
+/// `errors` under `quantity` and `unit`. 0 when it cannot be read.
+pub fn read_kg(amount: &str, unit: &str, errors: &mut crate::errors::FieldErrors) -> f64 {
+    let unit = if unit.trim().is_empty() { Some(Unit::Kg) } else { Unit::parse(unit) };
+    if unit.is_none() {
+        errors.add("unit", "err.unit.unknown");
+    }
+    let mut kg = 0.0;
+    match parse_amount(amount) {
+        _ if amount.trim().is_empty() => errors.add("quantity", "err.required"),
+        None => errors.add("quantity", "err.quantity.not_number"),
+        Some(q) if q <= 0.0 => errors.add("quantity", "err.quantity.not_positive"),
+        Some(q) => {
+            kg = round_kg(q * unit.unwrap_or_default().kg());
+            if kg > MAX_QUANTITY_KG {
+                errors.add("quantity", "err.quantity.too_large");
+            } else if kg < 0.001 {
+                errors.add("quantity", "err.quantity.not_positive");
+            }
+        }
+    }
+    kg
+}
+
+/// Reads a price per kg in whole đồng, noting what is wrong in `errors` under
+/// `price_vnd_per_kg`: farm produce never sells below `min`. 0 when it cannot be read.
+pub fn read_price_per_kg(input: &str, min: i64, errors: &mut crate::errors::FieldErrors) -> i64 {
+    let mut price = 0;
+    match parse_vnd(input) {
+        _ if input.trim().is_empty() => errors.add("price_vnd_per_kg", "err.required"),
+        _ if input.trim().starts_with('-') => errors.add("price_vnd_per_kg", "err.price.not_positive"),
+        None => errors.add("price_vnd_per_kg", "err.price.not_whole"),
+        Some(p) if p <= 0 => errors.add("price_vnd_per_kg", "err.price.not_positive"),
+        Some(p) if p < min => errors.add("price_vnd_per_kg", "err.price.too_low"),
+        Some(p) if p > MAX_PRICE_VND_PER_KG => errors.add("price_vnd_per_kg", "err.price.too_high"),
+        Some(p) => price = p,
+    }
+    price
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
