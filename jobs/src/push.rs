@@ -264,8 +264,8 @@ async fn category_for(
     Ok(best_category(&categories, &listing.fields.crop, &listing.fields.form).cloned())
 }
 
-/// The marketplace category whose name best matches the crop and form: the one matching the
-/// longest of their names and synonyms, the more specific (a child) on a tie.
+/// The marketplace category whose name best matches the crop and form: the one sharing the
+/// longest stretch with their names and synonyms, the more specific (a child) on a tie.
 pub fn best_category<'a>(categories: &'a [Category], crop: &str, form: &str) -> Option<&'a Category> {
     let crop = reference().crop(crop)?;
     let mut terms: Vec<String> = vec![fold(&crop.name_vi)];
@@ -281,10 +281,47 @@ pub fn best_category<'a>(categories: &'a [Category], crop: &str, form: &str) -> 
         .filter(|c| c.shown)
         .map(|c| {
             let name = fold(&c.name);
-            let score = terms.iter().filter(|t| name.contains(t.as_str()) || t.contains(name.as_str())).map(|t| t.len()).max().unwrap_or(0);
+            // What matched is the shorter of the two: "cà phê nhân xô" names the category
+            // "Cà phê nhân" by 11 letters, and "Cà phê" by only 6.
+            let matched = |t: &String| match (name.contains(t.as_str()), t.contains(name.as_str())) {
+                (true, _) => t.len(),
+                (false, true) => name.len(),
+                (false, false) => 0,
+            };
+            let score = terms.iter().map(matched).max().unwrap_or(0);
             (score, c.parent_id.is_some(), c)
         })
         .filter(|(score, _, _)| *score > 0)
         .max_by_key(|(score, child, c)| (*score, *child, std::cmp::Reverse(c.id)))
         .map(|(_, _, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn category(id: i64, name: &str, parent_id: Option<i64>) -> Category {
+        Category { id, name: name.into(), parent_id, commission_percent: 5.0, shown: true, sort: 0 }
+    }
+
+    #[test]
+    fn listings_map_to_the_most_specific_matching_category() {
+        let tree = [
+            category(782, "Thực Phẩm - Đặc sản", None),
+            category(783, "Cà phê", Some(782)),
+            category(790, "Cà phê rang xay", Some(783)),
+            category(791, "Cà phê nhân", Some(783)),
+            category(784, "Hạt dinh dưỡng", Some(782)),
+            category(792, "Mắc ca", Some(784)),
+            category(785, "Trái cây tươi", Some(782)),
+            category(793, "Sầu riêng", Some(785)),
+        ];
+        let id = |crop: &str, form: &str| best_category(&tree, crop, form).map(|c| c.id);
+        assert_eq!(id("durian", "whole"), Some(793));
+        assert_eq!(id("coffee", "green"), Some(791));
+        assert_eq!(id("coffee", "ground"), Some(790));
+        assert_eq!(id("coffee", "cherry"), Some(783), "no form category: the crop's");
+        assert_eq!(id("macadamia", "kernel"), Some(792));
+        assert_eq!(best_category(&tree[..1], "durian", "whole").map(|c| c.id), None, "nothing matches: no guess");
+    }
 }
