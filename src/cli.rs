@@ -61,7 +61,7 @@ pub struct WorkerArgs {
     /// Seconds a claimed job is held before another worker may take it over.
     #[arg(long, env = "NONGSAN_JOB_LEASE_SECS", default_value_t = 300)]
     pub lease_secs: i64,
-    /// Seconds between looks at the queue when it is idle.
+    /// Milliseconds between looks at the queue when it is idle.
     #[arg(long, env = "NONGSAN_WORKER_POLL_MS", default_value_t = 1000)]
     pub poll_ms: u64,
     /// Seconds each marketplace request may take.

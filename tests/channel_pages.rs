@@ -152,7 +152,11 @@ async fn the_sync_board_lists_channel_listings_explains_errors_and_its_filters_h
         assert_eq!(answer.text().contains("Sầu riêng Ri6 vườn 1"), shown, "{filter}");
     }
 
-    store.mark_channel_failed(cl.id, "rate_limited", "HTTP 429", Some(nongsan_store::now() + 600)).await.unwrap();
+    // The push job fails with a 429 and waits ten minutes.
+    let push = store.claim_job("worker", 60).await.unwrap().expect("the queued push job");
+    assert_eq!(push.payload["channel_listing"], cl.id);
+    store.fail_job(push.id, "worker", "HTTP 429", Some(nongsan_store::now() + 600)).await.unwrap();
+    store.mark_channel_failed(cl.id, "rate_limited", "HTTP 429").await.unwrap();
     let board = curator.get("/sync?state=failed").await.text();
     assert!(board.contains("postmart.vn đang giới hạn số yêu cầu. Hệ thống sẽ tự thử lại lúc"), "plain words and the retry time");
     assert!(!board.contains("HTTP 429"), "not the raw error");

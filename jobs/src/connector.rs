@@ -34,13 +34,7 @@ pub async fn pace(ctx: &JobContext, account: &ChannelAccount) -> anyhow::Result<
 
 /// Records a failed call on the channel listing and the account, and says what the job does
 /// next: retry with backoff, or stop and wait for a person.
-pub async fn failed(
-    ctx: &JobContext,
-    account: &ChannelAccount,
-    listing: &ChannelListing,
-    error: &ChannelError,
-    attempts: i64,
-) -> anyhow::Result<Outcome> {
+pub async fn failed(ctx: &JobContext, account: &ChannelAccount, listing: &ChannelListing, error: &ChannelError) -> anyhow::Result<Outcome> {
     let store = &ctx.store;
     let detail = error.to_string();
     tracing::warn!(channel_listing.id = listing.id, channel = %listing.channel, account.id = account.id, kind = error.kind(), error = %detail, "channel call failed");
@@ -62,16 +56,10 @@ pub async fn failed(
             Ok(Outcome::Done)
         }
         _ => {
-            let next = now() + ctx_delay(attempts, error);
-            store.mark_channel_failed(listing.id, error.kind(), &detail, Some(next)).await?;
+            store.mark_channel_failed(listing.id, error.kind(), &detail).await?;
             Ok(Outcome::Retry { error: detail, retry_after: error.retry_after() })
         }
     }
-}
-
-/// A rough retry time for the board; the worker draws the exact one.
-fn ctx_delay(attempts: i64, error: &ChannelError) -> i64 {
-    crate::backoff::Backoff::default().delay(attempts, error.retry_after()).as_secs() as i64
 }
 
 /// The settings of a shared (office) postmart account in API mode at `base_url`, its

@@ -51,7 +51,7 @@ pub async fn run(ctx: &JobContext, job: &Job) -> anyhow::Result<Outcome> {
     if !ctx.store.hold_channel_listing(id, &holder, now() + HOLD_SECS).await? {
         return Ok(Outcome::Defer { until: now() + 5 });
     }
-    let outcome = push(ctx, job, &account, &listing).await;
+    let outcome = push(ctx, &account, &listing).await;
     ctx.store.let_go_channel_listing(id, &holder).await?;
     outcome
 }
@@ -61,7 +61,7 @@ fn spread() -> i64 {
     (crate::backoff::unit_random() * 10.0) as i64
 }
 
-async fn push(ctx: &JobContext, job: &Job, account: &ChannelAccount, cl: &ChannelListing) -> anyhow::Result<Outcome> {
+async fn push(ctx: &JobContext, account: &ChannelAccount, cl: &ChannelListing) -> anyhow::Result<Outcome> {
     let listing = ctx.store.listing(cl.listing_id).await?;
     let today = nongsan_domain::local_date(now());
     let wanted = cl.wanted && listing.status.is_public() && listing.fields.available_until >= today && listing.fields.quantity_kg >= 1.0;
@@ -81,7 +81,7 @@ async fn push(ctx: &JobContext, job: &Job, account: &ChannelAccount, cl: &Channe
             ctx.store.account_succeeded(account.id).await?;
             Ok(Outcome::Done)
         }
-        Err(Step::Channel(error)) => failed(ctx, account, cl, &error, job.attempts).await,
+        Err(Step::Channel(error)) => failed(ctx, account, cl, &error).await,
         Err(Step::Internal(error)) => Err(error),
     }
 }
@@ -157,10 +157,8 @@ async fn publish(
 }
 
 async fn take_down(ctx: &JobContext, client: &impl Channel, account: &ChannelAccount, cl: &ChannelListing) -> Result<(), Step> {
-    if matches!(cl.state, ChannelState::Delisted | ChannelState::NotPublished) && cl.external_id.is_none() {
-        return Ok(());
-    }
-    if cl.state == ChannelState::Delisted {
+    // Already down, or never reached the marketplace: nothing to take down.
+    if cl.state == ChannelState::Delisted || (cl.state == ChannelState::NotPublished && cl.external_id.is_none()) {
         return Ok(());
     }
     let external_id = match &cl.external_id {

@@ -129,8 +129,7 @@ async fn read_and_record(
             tracing::warn!(channel_listing.id = cl.id, kind = e.kind(), error = %detail, duration_ms, "voso page not read");
             // A live listing stays live through passing trouble; one not yet confirmed shows it.
             if matches!(cl.state, ChannelState::Queued | ChannelState::Failed) {
-                let next = now() + crate::backoff::Backoff::default().delay(cl.attempts + 1, e.retry_after()).as_secs() as i64;
-                ctx.store.mark_channel_failed(cl.id, e.kind(), &detail, Some(next)).await?;
+                ctx.store.mark_channel_failed(cl.id, e.kind(), &detail).await?;
             }
             Ok(Outcome::Retry { error: detail, retry_after: e.retry_after() })
         }

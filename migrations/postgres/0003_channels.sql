@@ -74,7 +74,6 @@ create table channel_listings (
     last_error text,
     error_kind text,
     attempts bigint not null default 0,
-    next_retry_at bigint,
     action text,
     busy_by text,
     busy_until bigint,

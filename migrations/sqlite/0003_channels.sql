@@ -74,7 +74,6 @@ create table channel_listings (
     last_error text,
     error_kind text,
     attempts integer not null default 0,
-    next_retry_at integer,
     action text,
     busy_by text,
     busy_until integer,

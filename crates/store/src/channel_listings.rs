@@ -94,7 +94,9 @@ pub struct ChannelListing {
 }
 
 pub(crate) const COLUMNS: &str = "c.id, c.listing_id, c.channel, c.account_id, c.state, c.wanted, c.sku, c.external_id, c.url, c.pushed_hash,
-    c.pushed_price, c.pushed_stock, c.category_id, c.commission_percent, c.last_error, c.error_kind, c.attempts, c.next_retry_at, c.action, c.updated_at,
+    c.pushed_price, c.pushed_stock, c.category_id, c.commission_percent, c.last_error, c.error_kind, c.attempts, c.action, c.updated_at,
+    (select min(j.run_at) from jobs j where j.dedup_key in ('push:' || c.id, 'watch_page:' || c.id) and j.state in ('queued', 'failed') and j.attempts > 0)
+        as next_retry_at,
     l.title, l.crop, l.commune, l.farmer_id, u.name as farmer_name, a.mode as account_mode,
     l.price_vnd_per_kg as listing_price, c.checked_at, c.observed_price, c.observed_sold, c.observed_title";
 pub(crate) const FROM: &str = "from channel_listings c join listings l on l.id = c.listing_id join users u on u.id = l.farmer_id join channel_accounts a on a.id = c.account_id";
@@ -346,7 +348,7 @@ impl Store {
     pub async fn mark_channel_live(&self, id: i64, external_id: &str, url: Option<&str>, hash: &str, price: i64, stock: i64) -> Result<()> {
         sqlx::query(
             "update channel_listings set state = 'live', external_id = $1, url = coalesce($2, url), pushed_hash = $3, pushed_price = $4,
-                 pushed_stock = $5, last_error = null, error_kind = null, attempts = 0, next_retry_at = null, action = null, updated_at = $6
+                 pushed_stock = $5, last_error = null, error_kind = null, attempts = 0, action = null, updated_at = $6
              where id = $7",
         )
         .bind(external_id.to_owned())
@@ -389,7 +391,7 @@ impl Store {
     pub async fn mark_channel_delisted(&self, id: i64, published: bool) -> Result<()> {
         sqlx::query(
             "update channel_listings set state = $1, pushed_hash = null, last_error = null, error_kind = null, attempts = 0,
-                 next_retry_at = null, action = null, updated_at = $2 where id = $3",
+                 action = null, updated_at = $2 where id = $3",
         )
         .bind(if published { "delisted" } else { "not_published" })
         .bind(now())
@@ -399,15 +401,14 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed attempt that will be retried at `next_retry_at` (or not, when `None`).
-    pub async fn mark_channel_failed(&self, id: i64, kind: &str, error: &str, next_retry_at: Option<i64>) -> Result<()> {
+    /// Records a failed attempt; the job that failed says when it runs again.
+    pub async fn mark_channel_failed(&self, id: i64, kind: &str, error: &str) -> Result<()> {
         sqlx::query(
             "update channel_listings set state = 'failed', error_kind = $1, last_error = $2, attempts = attempts + 1,
-                 next_retry_at = $3, updated_at = $4 where id = $5",
+                 updated_at = $3 where id = $4",
         )
         .bind(kind.to_owned())
         .bind(error.to_owned())
-        .bind(next_retry_at)
         .bind(now())
         .bind(id)
         .execute(&self.pool)
@@ -418,7 +419,7 @@ impl Store {
     /// Records that a person must act (`action` says what) before the listing can go on.
     pub async fn mark_channel_needs_action(&self, id: i64, action: &str, kind: Option<&str>, error: Option<&str>) -> Result<()> {
         sqlx::query(
-            "update channel_listings set state = 'needs_action', action = $1, error_kind = $2, last_error = $3, next_retry_at = null,
+            "update channel_listings set state = 'needs_action', action = $1, error_kind = $2, last_error = $3,
                  updated_at = $4 where id = $5",
         )
         .bind(action.to_owned())
@@ -436,7 +437,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
             "update channel_listings set state = case when state in ('failed', 'needs_action') then 'queued' else state end,
-                 attempts = 0, next_retry_at = null, updated_at = $1 where id = $2",
+                 attempts = 0, updated_at = $1 where id = $2",
         )
         .bind(now())
         .bind(id)

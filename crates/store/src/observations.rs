@@ -224,7 +224,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
             "update channel_listings set url = $1, external_id = $2, state = 'queued', action = null, last_error = null,
-                 error_kind = null, attempts = 0, next_retry_at = null, updated_at = $3 where id = $4",
+                 error_kind = null, attempts = 0, updated_at = $3 where id = $4",
         )
         .bind(url.to_owned())
         .bind(external_id.to_owned())

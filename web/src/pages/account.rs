@@ -1,5 +1,6 @@
 //! Registration, login, logout, the language switch and the profile page.
 
+use super::SavedQuery;
 use super::forms::{profile_fields, profile_input};
 use super::layout::{csrf_field, error_summary, field_error, invalid, page};
 use super::{CheckedForm, invalid_page};
@@ -197,12 +198,6 @@ fn profile_page(
         p { a href={ "/manage/" (farmer_id) "/listings" } { (lang.t("nav.my_listings")) } " · " a href={ "/farmers/" (farmer_id) } { (lang.t("profile.public_page")) } }
     };
     page(lang, ctx.viewer.as_ref(), lang.t("profile.title"), &ctx.path, body)
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: Option<String>,
 }
 
 pub async fn profile_form(

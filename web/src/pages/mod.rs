@@ -69,6 +69,13 @@ pub fn invalid_page(page: axum::response::Html<String>) -> axum::response::Respo
     response
 }
 
+/// `?saved=1` after a form was saved: the page says so.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    pub saved: Option<String>,
+}
+
 /// Form fields as name/value pairs, repeated names allowed (checkbox groups).
 #[derive(Debug, Clone, Default)]
 pub struct Pairs(pub Vec<(String, String)>);

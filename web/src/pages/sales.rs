@@ -1,6 +1,7 @@
 //! A farmer's own sales, and the short form to record one made offline (to a trader at the
 //! farm gate), for the farmer or a helper acting for them.
 
+use super::SavedQuery;
 use super::layout::{csrf_field, date, error_summary, field_error, invalid, page, vnd};
 use super::reports::{channel_name, html_table};
 use super::{CheckedForm, Pairs, invalid_page};
@@ -171,12 +172,6 @@ fn sales_page(ctx: &Ctx, view: &View<'_>, raw: &RawSale, errors: &FieldErrors, k
         p { a href={ "/manage/" (farmer.id) "/listings" } { (lang.t("nav.my_listings")) } }
     };
     page(lang, ctx.viewer.as_ref(), lang.t("sales.title"), &ctx.path, body)
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: Option<String>,
 }
 
 pub async fn show(

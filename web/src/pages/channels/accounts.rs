@@ -7,6 +7,7 @@ use super::{CHANNELS, clock, local_next, require_admin, site, style};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::pages::SavedQuery;
 use crate::pages::layout::{csrf_field, error_summary, field_error, invalid, page};
 use crate::pages::{CheckedForm, invalid_page};
 use crate::state::AppState;
@@ -44,12 +45,6 @@ fn breaker(lang: Lang, csrf: &str, a: &ChannelAccount, next: &str) -> Markup {
 
 fn no_key_notice(lang: Lang, state: &AppState) -> Markup {
     html! { @if state.sealer.is_none() { div.error role="alert" { (lang.t("accounts.no_secret_key")) } } }
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: Option<String>,
 }
 
 pub async fn accounts(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
