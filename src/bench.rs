@@ -12,7 +12,7 @@ use nongsan_domain::listing::{CertificationClaim, ListingFields};
 use nongsan_domain::reference::reference;
 use nongsan_search::embedded::EmbeddedEngine;
 use nongsan_search::meili::MeiliEngine;
-use nongsan_search::{CatalogueQuery, Engine, SearchService};
+use nongsan_search::{Catalogue, CatalogueQuery, Engine, SearchService};
 use nongsan_store::{Filters, NewListing, NewUser, Profile, SortOrder, Store};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -200,9 +200,8 @@ async fn start_server(data_dir: &Path, meili: Option<(&str, Option<&str>, &str)>
     anyhow::bail!("the server did not start")
 }
 
-/// Latencies in milliseconds of `rounds` passes over the mix, sorted, and the slowest queries
-/// by their median.
-async fn latencies(client: &reqwest::Client, base: &str, rounds: usize) -> anyhow::Result<(Vec<f64>, Vec<(f64, &'static str)>)> {
+/// Latencies in milliseconds of `rounds` passes over the mix, sorted, and each query's median.
+async fn latencies(client: &reqwest::Client, base: &str, rounds: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let mut out = Vec::new();
     let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
     for _ in 0..rounds {
@@ -218,17 +217,18 @@ async fn latencies(client: &reqwest::Client, base: &str, rounds: usize) -> anyho
         }
     }
     out.sort_by(f64::total_cmp);
-    let mut slowest: Vec<(f64, &'static str)> = per_query
+    Ok((out, medians(per_query)))
+}
+
+/// The median of each query of the mix, in the mix's order.
+fn medians(per_query: Vec<Vec<f64>>) -> Vec<f64> {
+    per_query
         .into_iter()
-        .zip(QUERIES.iter())
-        .map(|(mut v, q)| {
+        .map(|mut v| {
             v.sort_by(f64::total_cmp);
-            (percentile(&v, 0.5), *q)
+            percentile(&v, 0.5)
         })
-        .collect();
-    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
-    slowest.truncate(4);
-    Ok((out, slowest))
+        .collect()
 }
 
 async fn qps(base: &str, seconds: u64) -> anyhow::Result<f64> {
@@ -257,37 +257,61 @@ async fn qps(base: &str, seconds: u64) -> anyhow::Result<f64> {
     Ok(total as f64 / seconds as f64)
 }
 
-/// Latencies of the same mix sent straight to the engine (no HTTP handler, no database).
-async fn direct(service: &SearchService, rounds: usize) -> anyhow::Result<Vec<f64>> {
+/// A query of the mix as the catalogue receives it.
+fn catalogue_query(q: &str) -> CatalogueQuery {
+    let params: Vec<(String, String)> = url_pairs(q);
+    let get = |k: &str| params.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+    let filters = Filters {
+        crop: get("crop"),
+        commune: get("commune"),
+        certification: get("certification"),
+        min_price: get("min_price").and_then(|v| v.parse().ok()),
+        max_price: get("max_price").and_then(|v| v.parse().ok()),
+        in_season: get("in_season").is_some(),
+        ..Filters::default()
+    };
+    let sort = match get("sort").as_deref() {
+        Some("price_asc") => SortOrder::PriceAsc,
+        Some("newest") => SortOrder::Newest,
+        _ => SortOrder::Relevance,
+    };
+    CatalogueQuery { text: get("q").unwrap_or_default(), filters, sort, page: 1, per_page: 20 }
+}
+
+/// Where a query is answered in the in-process timings.
+#[derive(Clone, Copy, PartialEq)]
+enum Layer {
+    /// The engine alone, asked for one page of cards: what a client of the engine would send.
+    Engine,
+    /// The search service in this process: understanding, the engine, the shared ranking and
+    /// the cards, without HTTP.
+    Service,
+}
+
+/// Latencies of the mix answered in this process at `layer`, sorted, and each query's median.
+async fn in_process(service: &SearchService, layer: Layer, rounds: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let today = nongsan_domain::local_date(nongsan_store::now());
     let mut out = Vec::new();
+    let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
     for _ in 0..rounds {
-        for q in QUERIES {
-            let params: Vec<(String, String)> = url_pairs(q);
-            let get = |k: &str| params.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
-            let filters = Filters {
-                crop: get("crop"),
-                commune: get("commune"),
-                certification: get("certification"),
-                min_price: get("min_price").and_then(|v| v.parse().ok()),
-                max_price: get("max_price").and_then(|v| v.parse().ok()),
-                in_season: get("in_season").is_some(),
-                ..Filters::default()
-            };
-            let sort = match get("sort").as_deref() {
-                Some("price_asc") => SortOrder::PriceAsc,
-                Some("newest") => SortOrder::Newest,
-                _ => SortOrder::Relevance,
-            };
-            let query = CatalogueQuery { text: get("q").unwrap_or_default(), filters, sort, page: 1, per_page: 20 };
-            let eq = service.engine_query(&query, today);
+        for (i, q) in QUERIES.iter().enumerate() {
+            let query = catalogue_query(q);
             let started = Instant::now();
-            service.engine().search(eq).await?;
-            out.push(started.elapsed().as_secs_f64() * 1000.0);
+            match layer {
+                Layer::Engine => {
+                    service.engine().search(service.engine_query(&query, today)).await?;
+                }
+                Layer::Service => {
+                    service.search(&query, today).await?;
+                }
+            }
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            out.push(ms);
+            per_query[i].push(ms);
         }
     }
     out.sort_by(f64::total_cmp);
-    Ok(out)
+    Ok((out, medians(per_query)))
 }
 
 fn url_pairs(q: &str) -> Vec<(String, String)> {
@@ -352,18 +376,25 @@ pub async fn search(sizes: &[usize], meili_url: Option<&str>, meili_key: Option<
             let server = start_server(&dir, index.as_deref().map(|i| (meili_url.unwrap_or_default(), meili_key, i))).await?;
             let client = reqwest::Client::new();
             latencies(&client, &server.base, 2).await?;
-            let (ms, slowest) = latencies(&client, &server.base, 20).await?;
+            let (ms, handler_medians) = latencies(&client, &server.base, 20).await?;
             let rate = qps(&server.base, 5).await?;
             let pid = server.child.id();
             println!("engine {name}: indexed {indexed} listings in {index_secs:.2} s");
             print_latency("through nongsan's HTTP handler", &ms);
-            let slow: Vec<String> = slowest.iter().map(|(ms, q)| format!("{ms:.2} ms [{q}]")).collect();
-            println!("  slowest medians: {}", slow.join(", "));
-            let direct_ms = direct(&service, 20).await?;
-            print_latency(
-                if name == "meilisearch" { "sent straight to Meilisearch" } else { "engine alone (no HTTP, no database)" },
-                &direct_ms,
-            );
+            let (service_ms, service_medians) = in_process(&service, Layer::Service, 20).await?;
+            print_latency("search service, in process (no HTTP)", &service_ms);
+            let (direct_ms, direct_medians) = in_process(&service, Layer::Engine, 20).await?;
+            print_latency(if name == "meilisearch" { "sent straight to Meilisearch" } else { "engine alone" }, &direct_ms);
+            println!("  medians per query (ms): handler / service / {}", if name == "meilisearch" { "Meilisearch" } else { "engine" });
+            for (i, q) in QUERIES.iter().enumerate() {
+                println!(
+                    "    {:>6.2} {:>6.2} {:>6.2}  {}",
+                    handler_medians[i],
+                    service_medians[i],
+                    direct_medians[i],
+                    if q.is_empty() { "(no query)" } else { q }
+                );
+            }
             if name == "meilisearch" {
                 println!("  nongsan's overhead at the median: {:.2} ms", percentile(&ms, 0.5) - percentile(&direct_ms, 0.5));
                 if let Some(mpid) = meilisearch_pid() {

@@ -170,7 +170,7 @@ impl CertificationClaim {
 }
 
 /// A listing that satisfies every rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListingFields {
     pub crop: String,
     pub variety: String,

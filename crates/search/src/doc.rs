@@ -34,6 +34,9 @@ pub struct SearchDoc {
     pub available_until: i64,
     pub updated_at: i64,
     pub farmer_id: i64,
+    /// The listing as the catalogue shows it (JSON of [`Listing`]): hits are served from the
+    /// index without reading the database.
+    pub card: String,
     /// A digest of everything above: what the reconcile job compares.
     pub hash: u64,
 }
@@ -82,7 +85,7 @@ impl SearchDoc {
         let mut doc = SearchDoc {
             id: listing.id,
             title_folded: fold(&f.title),
-            folded: search_text(f, &listing.farmer_name, listing.commune.as_deref(), listing.legacy_commune.as_deref()).trim().to_owned(),
+            folded: folded_text(listing),
             accented: accented_words(&accented_parts.join(" ")),
             crop: f.crop.clone(),
             variety: f.variety.clone(),
@@ -97,6 +100,7 @@ impl SearchDoc {
             available_until: i64::from(f.available_until.to_julian_day()),
             updated_at: listing.updated_at,
             farmer_id: listing.farmer_id,
+            card: serde_json::to_string(listing).unwrap_or_default(),
             hash: 0,
         };
         doc.hash = doc.digest();
@@ -107,10 +111,15 @@ impl SearchDoc {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (&self.id, &self.title_folded, &self.folded, &self.accented, &self.crop, &self.variety, &self.form).hash(&mut h);
         (&self.commune, &self.legacy_commune, &self.certifications, self.ocop_stars, self.price, self.quantity_kg.to_bits()).hash(&mut h);
-        (self.available_from, self.available_until, self.updated_at, self.farmer_id).hash(&mut h);
+        (self.available_from, self.available_until, self.updated_at, self.farmer_id, &self.card).hash(&mut h);
         // Kept within 53 bits so it survives a JSON round trip through any engine.
         h.finish() & ((1 << 53) - 1)
     }
+}
+
+/// What a listing is found by, folded: [`SearchDoc::folded`] and the words of the vocabulary.
+pub fn folded_text(listing: &Listing) -> String {
+    search_text(&listing.fields, &listing.farmer_name, listing.commune.as_deref(), listing.legacy_commune.as_deref()).trim().to_owned()
 }
 
 /// A day as the Julian day number engines filter on.

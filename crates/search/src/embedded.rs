@@ -15,21 +15,28 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::index::SegmentId;
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
-use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term,
+};
 
 const TOKENIZER: &str = "folded";
 /// Bumped whenever the schema changes: an index of another version is discarded and rebuilt.
-const SCHEMA_VERSION: &str = "3";
+const SCHEMA_VERSION: &str = "4";
 const WRITER_MEMORY: usize = 50_000_000;
+/// Bytes of stored documents compressed together. A hit reads one block: small blocks keep
+/// reading a page of hits cheap.
+const DOCSTORE_BLOCK: usize = 4096;
 
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
     folded: Field,
     accented: Field,
+    card: Field,
     crop: Field,
     variety: Field,
     form: Field,
@@ -59,6 +66,7 @@ fn schema() -> (Schema, Fields) {
         id: b.add_i64_field("id", INDEXED | FAST | STORED),
         folded: b.add_text_field("folded", text(true)),
         accented: b.add_text_field("accented", STORED),
+        card: b.add_text_field("card", STORED),
         crop: b.add_text_field("crop", STRING | FAST),
         variety: b.add_text_field("variety", STRING | FAST),
         form: b.add_text_field("form", STRING),
@@ -85,6 +93,8 @@ struct Generation {
     reader: IndexReader,
     /// Opened on first write: a process that only rebuilds never locks the live generation.
     writer: Mutex<Option<IndexWriter>>,
+    /// The facet values of each segment by ordinal, read once: segments never change.
+    facet_names: FacetNames,
 }
 
 impl Generation {
@@ -112,11 +122,14 @@ fn open_generation(dir: &Path, name: &str) -> Result<Generation, SearchError> {
     std::fs::create_dir_all(dir).map_err(err)?;
     let index = match Index::open_in_dir(dir) {
         Ok(index) => index,
-        Err(_) => Index::create_in_dir(dir, schema).map_err(err)?,
+        Err(_) => {
+            let settings = IndexSettings { docstore_blocksize: DOCSTORE_BLOCK, ..IndexSettings::default() };
+            Index::builder().schema(schema).settings(settings).create_in_dir(dir).map_err(err)?
+        }
     };
     index.tokenizers().register(TOKENIZER, TextAnalyzer::from(WhitespaceTokenizer::default()));
     let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(err)?;
-    Ok(Generation { name: name.to_owned(), index, reader, writer: Mutex::new(None) })
+    Ok(Generation { name: name.to_owned(), index, reader, writer: Mutex::new(None), facet_names: FacetNames::default() })
 }
 
 fn current_name(root: &Path) -> Option<String> {
@@ -182,6 +195,7 @@ impl EmbeddedEngine {
         doc.add_i64(f.id, d.id);
         doc.add_text(f.folded, &d.folded);
         doc.add_text(f.accented, &d.accented);
+        doc.add_text(f.card, &d.card);
         doc.add_text(f.crop, &d.crop);
         doc.add_text(f.variety, &d.variety);
         doc.add_text(f.form, &d.form);
@@ -214,6 +228,7 @@ impl EmbeddedEngine {
             Ok(())
         })?;
         generation.reader.reload().map_err(err)?;
+        generation.facet_names.retain(generation.reader.searcher().segment_readers());
         Ok(())
     }
 
@@ -221,13 +236,17 @@ impl EmbeddedEngine {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for word in &q.understood.words {
-            let terms: Vec<&str> =
-                if word.prefix { word.expansions.iter().map(String::as_str).collect() } else { vec![word.term.as_str()] };
-            let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for t in terms {
-                any.push((Occur::Should, Box::new(TermQuery::new(Term::from_field_text(f.folded, t), IndexRecordOption::WithFreqs))));
-            }
-            let word: Box<dyn Query> = if any.len() == 1 { any.pop().expect("one").1 } else { Box::new(BooleanQuery::new(any)) };
+            let folded = |t: &str| Term::from_field_text(f.folded, t);
+            let word: Box<dyn Query> = match &word.expansions[..] {
+                [_, _, ..] if word.prefix => {
+                    // A prefix still being typed matches any of its completions: one pass over
+                    // their postings into a set, without scoring each ("ca" completes to
+                    // dozens of frequent words). The words typed in full carry the relevance.
+                    Box::new(TermSetQuery::new(word.expansions.iter().map(|t| folded(t))))
+                }
+                [only] if word.prefix => Box::new(TermQuery::new(folded(only), IndexRecordOption::WithFreqs)),
+                _ => Box::new(TermQuery::new(folded(&word.term), IndexRecordOption::WithFreqs)),
+            };
             clauses.push((Occur::Must, word));
         }
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))));
@@ -269,7 +288,7 @@ impl EmbeddedEngine {
         let searcher = generation.reader.searcher();
         let query = self.query(q);
         let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
-        let facets = FacetCollector;
+        let facets = FacetCollector { names: &generation.facet_names };
         let (addresses, (total, counts)): (Vec<DocAddress>, (usize, FacetCounts)) = match q.sort {
             SortOrder::Relevance => {
                 let (docs, rest) = searcher.search(&query, &(top.order_by_score(), (Count, facets))).map_err(err)?;
@@ -289,17 +308,12 @@ impl EmbeddedEngine {
         };
         let mut hits = Vec::with_capacity(addresses.len());
         for address in addresses {
-            if q.texts {
-                let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
-                let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-                let id = doc.get_first(self.fields.id).and_then(|v| v.as_i64()).unwrap_or_default();
-                hits.push(EngineHit { id, folded: text(self.fields.folded), accented: text(self.fields.accented) });
-            } else {
-                // Ids come from the fast field: no stored document is read.
-                let ids: Column<i64> = searcher.segment_reader(address.segment_ord).fast_fields().i64("id").map_err(err)?;
-                let id = ids.first(address.doc_id).unwrap_or_default();
-                hits.push(EngineHit { id, folded: String::new(), accented: String::new() });
-            }
+            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
+            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let id = doc.get_first(self.fields.id).and_then(|v| v.as_i64()).unwrap_or_default();
+            let (folded, accented) =
+                if q.texts { (text(self.fields.folded), text(self.fields.accented)) } else { (String::new(), String::new()) };
+            hits.push(EngineHit { id, folded, accented, card: text(self.fields.card) });
         }
         Ok(EngineResult { hits, total: total as u64, facets: counts.into_facets() })
     }
@@ -400,7 +414,39 @@ fn cert_mask(codes: &[String]) -> u64 {
 }
 
 /// Counts per value of the facet fields over every matching document.
-struct FacetCollector;
+struct FacetCollector<'a> {
+    names: &'a FacetNames,
+}
+
+/// The values of the crop, variety and commune columns by ordinal, per segment.
+#[derive(Default)]
+struct FacetNames(Mutex<HashMap<SegmentId, Arc<[Vec<String>; 3]>>>);
+
+impl FacetNames {
+    fn of(&self, reader: &SegmentReader, columns: &[Option<StrColumn>; 3]) -> Arc<[Vec<String>; 3]> {
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(reader.segment_id())
+            .or_insert_with(|| {
+                Arc::new(std::array::from_fn(|i| {
+                    let Some(column) = &columns[i] else { return Vec::new() };
+                    (0..column.num_terms() as u64)
+                        .map(|ord| {
+                            let mut name = String::new();
+                            column.ord_to_str(ord, &mut name).ok().filter(|found| *found).map(|_| name).unwrap_or_default()
+                        })
+                        .collect()
+                }))
+            })
+            .clone()
+    }
+
+    /// Forgets segments no longer searched (merged away or of another generation).
+    fn retain(&self, live: &[SegmentReader]) {
+        let live: Vec<SegmentId> = live.iter().map(SegmentReader::segment_id).collect();
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).retain(|id, _| live.contains(id));
+    }
+}
 
 #[derive(Default)]
 struct FacetCounts {
@@ -424,6 +470,7 @@ impl FacetCounts {
 
 struct SegmentFacets {
     columns: [Option<StrColumn>; 3],
+    names: Arc<[Vec<String>; 3]>,
     counts: [Vec<u64>; 3],
     certs: Option<Column<u64>>,
     cert_counts: [u64; 64],
@@ -431,7 +478,7 @@ struct SegmentFacets {
     docs: Vec<DocId>,
 }
 
-impl Collector for FacetCollector {
+impl Collector for FacetCollector<'_> {
     type Fruit = FacetCounts;
     type Child = SegmentFacets;
 
@@ -440,7 +487,8 @@ impl Collector for FacetCollector {
         let columns = [ff.str("crop")?, ff.str("variety")?, ff.str("commune")?];
         let counts = std::array::from_fn(|i| vec![0u64; columns[i].as_ref().map_or(0, |c| c.num_terms())]);
         let certs = ff.u64("cert_mask").ok();
-        Ok(SegmentFacets { columns, counts, certs, cert_counts: [0; 64], docs: Vec::new() })
+        let names = self.names.of(reader, &columns);
+        Ok(SegmentFacets { columns, names, counts, certs, cert_counts: [0; 64], docs: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -510,11 +558,9 @@ impl SegmentFacets {
 
     fn names(self) -> FacetCounts {
         let mut maps: [HashMap<String, u64>; 3] = Default::default();
-        for ((column, counts), map) in self.columns.iter().zip(self.counts).zip(maps.iter_mut()) {
-            let Some(column) = column else { continue };
-            let mut name = String::new();
+        for ((names, counts), map) in self.names.iter().zip(self.counts).zip(maps.iter_mut()) {
             for (ord, n) in counts.into_iter().enumerate() {
-                if n > 0 && column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
+                if let Some(name) = names.get(ord).filter(|_| n > 0) {
                     map.insert(name.clone(), n);
                 }
             }

@@ -106,16 +106,18 @@ pub struct EngineQuery {
     pub sort: SortOrder,
     pub offset: usize,
     pub limit: usize,
-    /// Return each hit's texts (for the shared ranking); ids alone otherwise.
+    /// Return each hit's texts (for the shared ranking) besides its card.
     pub texts: bool,
 }
 
-/// A document found, with the texts the shared ranking reads.
+/// A document found: its card, and the texts the shared ranking reads when asked for.
 #[derive(Debug, Clone)]
 pub struct EngineHit {
     pub id: i64,
     pub folded: String,
     pub accented: String,
+    /// [`SearchDoc::card`]: the listing to show.
+    pub card: String,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -35,6 +35,8 @@ struct Found {
     folded: String,
     #[serde(default)]
     accented: String,
+    #[serde(default)]
+    card: String,
 }
 
 #[derive(Deserialize)]
@@ -88,7 +90,7 @@ pub fn filter_expression(q: &EngineQuery) -> String {
 fn settings() -> Settings {
     Settings::new()
         .with_searchable_attributes(["title_folded", "folded"])
-        .with_displayed_attributes(["id", "folded", "accented", "hash"])
+        .with_displayed_attributes(["id", "folded", "accented", "card", "hash"])
         .with_filterable_attributes([
             "crop",
             "variety",
@@ -183,7 +185,7 @@ impl MeiliEngine {
             .with_query(&text)
             .with_filter(&filter)
             .with_facets(Selectors::Some(&FACETS))
-            .with_attributes_to_retrieve(Selectors::Some(if q.texts { &["id", "folded", "accented"] } else { &["id"] }))
+            .with_attributes_to_retrieve(Selectors::Some(if q.texts { &["id", "card", "folded", "accented"] } else { &["id", "card"] }))
             .with_matching_strategy(MatchingStrategies::ALL)
             .with_page(q.offset / limit + 1)
             .with_hits_per_page(limit);
@@ -191,8 +193,11 @@ impl MeiliEngine {
             search.with_sort(sort);
         }
         let results = search.execute::<Found>().await.map_err(err)?;
-        let hits =
-            results.hits.into_iter().map(|h| EngineHit { id: h.result.id, folded: h.result.folded, accented: h.result.accented }).collect();
+        let hits = results
+            .hits
+            .into_iter()
+            .map(|h| EngineHit { id: h.result.id, folded: h.result.folded, accented: h.result.accented, card: h.result.card })
+            .collect();
         let mut dist = results.facet_distribution.unwrap_or_default();
         let mut list = |name: &str| {
             let mut v: Vec<Facet> = dist

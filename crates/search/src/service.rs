@@ -3,7 +3,7 @@
 //! engine cannot answer.
 
 use crate::database::DatabaseCatalogue;
-use crate::doc::{SearchDoc, day_number};
+use crate::doc::{SearchDoc, day_number, folded_text};
 use crate::highlight::highlight;
 use crate::understand::{Understood, understand};
 use crate::vocabulary::Vocabulary;
@@ -17,6 +17,8 @@ use time::Date;
 const RERANK_WINDOW: usize = 200;
 /// Outbox rows indexed per batch.
 const BATCH: i64 = 500;
+/// Listings read from the database per page when the whole catalogue is walked.
+const PAGE: i64 = 2000;
 
 /// A completion for search-as-you-type.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -80,13 +82,26 @@ impl SearchService {
         self.vocabulary.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Rebuilds the vocabulary from the database's public listings.
+    /// Rebuilds the vocabulary from the database's public listings, a page at a time.
     pub async fn load_vocabulary(&self) -> Result<usize, SearchError> {
-        let today = nongsan_domain::local_date(nongsan_store::now());
-        let vocab = vocabulary_of(&self.all_docs(today).await?);
+        let mut vocab = Vocabulary::default();
+        let mut after = 0;
+        while let Some(page) = self.page_after(&mut after).await? {
+            for listing in &page {
+                vocab.add_text(&folded_text(listing));
+            }
+        }
         let n = vocab.len();
         self.set_vocabulary(vocab);
         Ok(n)
+    }
+
+    /// The next page of public listings after `after` (which moves on), `None` past the last.
+    async fn page_after(&self, after: &mut i64) -> Result<Option<Vec<Listing>>, SearchError> {
+        let page = self.store.public_listings_after(*after, PAGE).await?;
+        let Some(last) = page.last() else { return Ok(None) };
+        *after = last.id;
+        Ok(Some(page))
     }
 
     fn set_vocabulary(&self, vocab: Vocabulary) {
@@ -131,10 +146,7 @@ impl SearchService {
     async fn all_docs(&self, today: Date) -> Result<Vec<SearchDoc>, SearchError> {
         let mut docs = Vec::new();
         let mut after = 0;
-        loop {
-            let page = self.store.public_listings_after(after, 2000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
+        while let Some(page) = self.page_after(&mut after).await? {
             docs.extend(page.iter().map(|l| SearchDoc::from_listing(l, today)));
         }
         Ok(docs)
@@ -157,26 +169,30 @@ impl SearchService {
     /// since they were indexed) or extra, and repairs them.
     pub async fn reconcile(&self) -> Result<Reconciled, SearchError> {
         let today = nongsan_domain::local_date(nongsan_store::now());
-        let docs = self.all_docs(today).await?;
-        let indexed = self.engine.hashes().await?;
+        let mut indexed = self.engine.hashes().await?;
         let mut report = Reconciled::default();
-        let vocab = vocabulary_of(&docs);
-        // Every public listing is among the documents: anything else indexed is extra.
-        let public: HashSet<i64> = docs.iter().map(|d| d.id).collect();
-        let extra: Vec<i64> = indexed.keys().copied().filter(|id| !public.contains(id)).collect();
-        report.extra = extra.len();
-        let mut repair = Vec::new();
-        for doc in docs {
-            match indexed.get(&doc.id) {
-                None => report.missing += 1,
-                Some(h) if *h != doc.hash => report.stale += 1,
-                Some(_) => continue,
+        let mut vocab = Vocabulary::default();
+        // A page at a time: the catalogue is never held in memory whole.
+        let mut after = 0;
+        while let Some(page) = self.page_after(&mut after).await? {
+            let mut repair = Vec::new();
+            for listing in &page {
+                let doc = SearchDoc::from_listing(listing, today);
+                vocab.add_text(&doc.folded);
+                match indexed.remove(&doc.id) {
+                    None => report.missing += 1,
+                    Some(h) if h != doc.hash => report.stale += 1,
+                    Some(_) => continue,
+                }
+                repair.push(doc);
             }
-            repair.push(doc);
+            if !repair.is_empty() {
+                self.engine.upsert(repair).await?;
+            }
         }
-        if !repair.is_empty() {
-            self.engine.upsert(repair).await?;
-        }
+        // Every public listing was seen: anything else indexed is extra.
+        let extra: Vec<i64> = indexed.into_keys().collect();
+        report.extra = extra.len();
         if !extra.is_empty() {
             self.engine.delete(extra).await?;
         }
@@ -233,14 +249,30 @@ impl SearchService {
             rank(&mut hits, &understood);
             hits = hits.into_iter().skip(start).take(per_page).collect();
         }
-        let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
-        let listings = self.store.listings_by_ids(&ids).await?;
+        let listings = self.cards(&hits).await?;
         let hits = listings
             .into_iter()
             .filter(|l| today_of(l, today))
             .map(|listing| Hit { highlight: highlight(&listing.fields.title, &understood), listing })
             .collect();
         Ok(SearchPage { hits, total: result.total, facets: result.facets, degraded: false })
+    }
+
+    /// The listings of `hits` in order, from the cards the index keeps. A card that does not
+    /// read (indexed by another version, not yet repaired) is read from the database instead.
+    async fn cards(&self, hits: &[EngineHit]) -> Result<Vec<Listing>, SearchError> {
+        let mut cards: Vec<Option<Listing>> = hits.iter().map(|h| serde_json::from_str(&h.card).ok()).collect();
+        let unread: Vec<i64> = hits.iter().zip(&cards).filter(|(_, c)| c.is_none()).map(|(h, _)| h.id).collect();
+        if !unread.is_empty() {
+            tracing::debug!(count = unread.len(), "search cards unreadable; reading those listings from the database");
+            let mut found: HashMap<i64, Listing> = self.store.listings_by_ids(&unread).await?.into_iter().map(|l| (l.id, l)).collect();
+            for (hit, card) in hits.iter().zip(cards.iter_mut()) {
+                if card.is_none() {
+                    *card = found.remove(&hit.id);
+                }
+            }
+        }
+        Ok(cards.into_iter().flatten().collect())
     }
 }
 

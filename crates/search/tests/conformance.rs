@@ -271,10 +271,27 @@ async fn conformance(engine_name: &str, engine: Arc<dyn Engine>) {
     service.listing_changed(fx.id("monthong")).await;
     assert!(ids_for(&service, "dona").await.is_empty(), "{engine_name}: paused leaves the catalogue");
 
-    // Reconcile finds what went missing, stale or extra, and repairs it.
+    // Hits are the cards the index keeps, and the cards follow the database: a new first photo
+    // shows on the card as soon as the change is indexed.
+    let (photo, _) = db.store.add_photo(fx.id("ri6"), "c0ffee", 640, 480, 1000).await.unwrap();
+    service.listing_changed(fx.id("ri6")).await;
+    let q = CatalogueQuery { text: "ri6".into(), page: 1, per_page: 5, ..CatalogueQuery::default() };
+    let page = service.search(&q, today()).await.unwrap();
+    let card = &page.hits.iter().find(|h| h.listing.id == fx.id("ri6")).expect("found").listing;
+    assert_eq!(card, &db.store.listing(fx.id("ri6")).await.unwrap(), "{engine_name}: the card is the listing");
+    assert_eq!(card.cover_hash.as_deref(), Some(photo.hash.as_str()), "{engine_name}");
+
+    // Reconcile finds what went missing, stale or extra, and repairs it. A card that does not
+    // read (written by another version) is read from the database meanwhile.
     service.engine().delete(vec![fx.id("robusta")]).await.unwrap();
-    let mut stale = nongsan_search::SearchDoc::from_listing(&db.store.listing(fx.id("arabica")).await.unwrap(), today());
+    let arabica = db.store.listing(fx.id("arabica")).await.unwrap();
+    let mut stale = nongsan_search::SearchDoc::from_listing(&arabica, today());
     stale.hash ^= 1;
+    stale.card = "{\"id\": ".into();
+    service.engine().upsert(vec![stale.clone()]).await.unwrap();
+    let q = CatalogueQuery { text: "arabica".into(), page: 1, per_page: 5, ..CatalogueQuery::default() };
+    let page = service.search(&q, today()).await.unwrap();
+    assert_eq!(page.hits.iter().map(|h| &h.listing).collect::<Vec<_>>(), vec![&arabica], "{engine_name}");
     let mut extra = stale.clone();
     extra.id = 999_999;
     service.engine().upsert(vec![stale, extra]).await.unwrap();

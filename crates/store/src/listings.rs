@@ -7,8 +7,9 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use time::Date;
 
-/// A stored listing with what the pages around it need.
-#[derive(Debug, Clone)]
+/// A stored listing with what the pages around it need. Serialized, it is the card a search
+/// index keeps for each hit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Listing {
     pub id: i64,
     pub farmer_id: i64,

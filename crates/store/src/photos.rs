@@ -60,6 +60,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| StoreError::on_unique(e, "photo"))?;
+        // The first photo is the catalogue card's picture.
+        crate::listings::enqueue_search(&mut tx, listing_id).await?;
         tx.commit().await?;
         Ok((photo_from_row(&row)?, true))
     }
@@ -85,6 +87,7 @@ impl Store {
         let hash: String = row.try_get("hash")?;
         let others =
             int(&sqlx::query("select count(*) as n from photos where hash = $1").bind(hash.clone()).fetch_one(&mut *tx).await?, "n")?;
+        crate::listings::enqueue_search(&mut tx, listing_id).await?;
         tx.commit().await?;
         Ok((others == 0).then_some(hash))
     }
