@@ -14,6 +14,14 @@ const GROUPS: &[(char, &str)] = &[
     ('d', "đ"),
 ];
 
+/// Every marked lower-case letter with its base, sorted by the marked letter: looked up by
+/// binary search.
+static BASES: std::sync::LazyLock<Vec<(char, char)>> = std::sync::LazyLock::new(|| {
+    let mut bases: Vec<(char, char)> = GROUPS.iter().flat_map(|(plain, marked)| marked.chars().map(|m| (m, *plain))).collect();
+    bases.sort_unstable();
+    bases
+});
+
 /// The base letter of one lower-case character, without its Vietnamese marks.
 fn base(c: char) -> Option<char> {
     if c.is_ascii() {
@@ -22,20 +30,14 @@ fn base(c: char) -> Option<char> {
     if ('\u{0300}'..='\u{036f}').contains(&c) {
         return None; // a combining mark of decomposed input
     }
-    for (plain, marked) in GROUPS {
-        if marked.contains(c) {
-            return Some(*plain);
-        }
-    }
-    Some(c)
+    Some(BASES.binary_search_by_key(&c, |(m, _)| *m).map_or(c, |i| BASES[i].1))
 }
 
 /// Folds text for accent-insensitive matching; see the module documentation.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.chars().flat_map(char::to_lowercase) {
-        let Some(b) = base(c) else { continue };
+    let mut push = |b: char, out: &mut String| {
         if b.is_alphanumeric() {
             if pending_space && !out.is_empty() {
                 out.push(' ');
@@ -44,6 +46,17 @@ pub fn fold(text: &str) -> String {
             out.push(b);
         } else {
             pending_space = true;
+        }
+    };
+    for c in text.chars() {
+        if c.is_ascii() {
+            push(c.to_ascii_lowercase(), &mut out);
+        } else {
+            for lower in c.to_lowercase() {
+                if let Some(b) = base(lower) {
+                    push(b, &mut out);
+                }
+            }
         }
     }
     out

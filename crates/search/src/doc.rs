@@ -45,7 +45,7 @@ pub struct SearchDoc {
 pub fn accented_words(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
-    for c in text.chars().flat_map(char::to_lowercase) {
+    let mut push = |c: char, out: &mut String| {
         if c.is_alphanumeric() || ('\u{0300}'..='\u{036f}').contains(&c) {
             if space && !out.is_empty() {
                 out.push(' ');
@@ -55,6 +55,13 @@ pub fn accented_words(text: &str) -> String {
         } else {
             space = true;
         }
+    };
+    for c in text.chars() {
+        if c.is_ascii() {
+            push(c.to_ascii_lowercase(), &mut out);
+        } else {
+            c.to_lowercase().for_each(|lower| push(lower, &mut out));
+        }
     }
     out
 }
@@ -62,31 +69,14 @@ pub fn accented_words(text: &str) -> String {
 impl SearchDoc {
     /// The document for `listing` as of `today` (certifications that expired are left out).
     pub fn from_listing(listing: &Listing, today: Date) -> SearchDoc {
-        let data = reference();
         let f = &listing.fields;
-        let crop = data.crop(&f.crop);
-        let mut accented_parts: Vec<&str> = vec![&f.title, &f.description, &listing.farmer_name];
-        if let Some(crop) = crop {
-            accented_parts.push(&crop.name_vi);
-            if let Some(v) = crop.variety(&f.variety) {
-                accented_parts.push(&v.name_vi);
-            }
-            if let Some(form) = crop.form(&f.form) {
-                accented_parts.push(&form.name_vi);
-            }
-        }
-        if let Some(c) = listing.commune.as_deref().and_then(|k| data.places.current(k)) {
-            accented_parts.push(&c.name);
-        }
-        if let Some(c) = listing.legacy_commune.as_deref().and_then(|k| data.places.legacy(k)) {
-            accented_parts.push(&c.name);
-        }
+        let (folded, accented) = rank_texts(listing);
         let valid: Vec<_> = f.certifications.iter().filter(|c| c.is_valid_on(today)).collect();
         let mut doc = SearchDoc {
             id: listing.id,
             title_folded: fold(&f.title),
-            folded: folded_text(listing),
-            accented: accented_words(&accented_parts.join(" ")),
+            folded,
+            accented,
             crop: f.crop.clone(),
             variety: f.variety.clone(),
             form: f.form.clone(),
@@ -115,6 +105,34 @@ impl SearchDoc {
         // Kept within 53 bits so it survives a JSON round trip through any engine.
         h.finish() & ((1 << 53) - 1)
     }
+}
+
+/// The texts the shared ranking reads: [`SearchDoc::folded`] and [`SearchDoc::accented`].
+pub fn rank_texts(listing: &Listing) -> (String, String) {
+    (folded_text(listing), accented_text(listing))
+}
+
+/// [`SearchDoc::accented`]: the listing's words with their Vietnamese marks, lower case.
+pub fn accented_text(listing: &Listing) -> String {
+    let data = reference();
+    let f = &listing.fields;
+    let mut accented: Vec<&str> = vec![&f.title, &f.description, &listing.farmer_name];
+    if let Some(crop) = data.crop(&f.crop) {
+        accented.push(&crop.name_vi);
+        if let Some(v) = crop.variety(&f.variety) {
+            accented.push(&v.name_vi);
+        }
+        if let Some(form) = crop.form(&f.form) {
+            accented.push(&form.name_vi);
+        }
+    }
+    if let Some(c) = listing.commune.as_deref().and_then(|k| data.places.current(k)) {
+        accented.push(&c.name);
+    }
+    if let Some(c) = listing.legacy_commune.as_deref().and_then(|k| data.places.legacy(k)) {
+        accented.push(&c.name);
+    }
+    accented_words(&accented.join(" "))
 }
 
 /// What a listing is found by, folded: [`SearchDoc::folded`] and the words of the vocabulary.

@@ -311,9 +311,8 @@ impl EmbeddedEngine {
             let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
             let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
             let id = doc.get_first(self.fields.id).and_then(|v| v.as_i64()).unwrap_or_default();
-            let (folded, accented) =
-                if q.texts { (text(self.fields.folded), text(self.fields.accented)) } else { (String::new(), String::new()) };
-            hits.push(EngineHit { id, folded, accented, card: text(self.fields.card) });
+            let texts = q.texts.then(|| (text(self.fields.folded), text(self.fields.accented)));
+            hits.push(EngineHit { id, card: text(self.fields.card), texts });
         }
         Ok(EngineResult { hits, total: total as u64, facets: counts.into_facets() })
     }

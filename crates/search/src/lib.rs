@@ -106,18 +106,20 @@ pub struct EngineQuery {
     pub sort: SortOrder,
     pub offset: usize,
     pub limit: usize,
-    /// Return each hit's texts (for the shared ranking) besides its card.
+    /// The shared ranking will read each hit's texts: return them if the engine keeps them.
     pub texts: bool,
 }
 
-/// A document found: its card, and the texts the shared ranking reads when asked for.
+/// A document found: its card, and the texts the shared ranking reads when the engine has them
+/// at hand.
 #[derive(Debug, Clone)]
 pub struct EngineHit {
     pub id: i64,
-    pub folded: String,
-    pub accented: String,
     /// [`SearchDoc::card`]: the listing to show.
     pub card: String,
+    /// [`SearchDoc::folded`] and [`SearchDoc::accented`], when asked for and kept by the
+    /// engine; otherwise the service derives them from the card.
+    pub texts: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default)]

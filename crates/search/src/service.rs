@@ -3,7 +3,7 @@
 //! engine cannot answer.
 
 use crate::database::DatabaseCatalogue;
-use crate::doc::{SearchDoc, day_number, folded_text};
+use crate::doc::{SearchDoc, accented_text, day_number, folded_text};
 use crate::highlight::highlight;
 use crate::understand::{Understood, understand};
 use crate::vocabulary::Vocabulary;
@@ -13,7 +13,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use time::Date;
 
-/// The first results are ranked by the shared rules; deeper pages keep the engine's order.
+/// The first results, up to this many, are ranked by the shared rules; deeper pages keep the
+/// engine's order.
 const RERANK_WINDOW: usize = 200;
 /// Outbox rows indexed per batch.
 const BATCH: i64 = 500;
@@ -231,7 +232,9 @@ impl SearchService {
         // several words that may stand together.
         let weighs = understood.words.len() > 1 || understood.words.iter().any(|w| w.accented.is_some());
         let rerank = query.sort == SortOrder::Relevance && weighs && start + per_page <= RERANK_WINDOW;
-        let (offset, limit) = if rerank { (0, RERANK_WINDOW.min((start + per_page).max(40))) } else { (start, per_page) };
+        // The rules reorder the results up to the page asked for: asking an engine for more
+        // than it shows costs (Meilisearch ranks each extra hit by proximity).
+        let (offset, limit) = if rerank { (0, start + per_page) } else { (start, per_page) };
         let result = self
             .engine
             .search(EngineQuery {
@@ -244,12 +247,25 @@ impl SearchService {
                 texts: rerank,
             })
             .await?;
-        let mut hits = result.hits;
+        let mut found: Vec<(EngineHit, Option<Listing>)> = result.hits.into_iter().map(|h| (h, None)).collect();
         if rerank {
-            rank(&mut hits, &understood);
-            hits = hits.into_iter().skip(start).take(per_page).collect();
+            // Texts the engine did not send are derived from the cards, and only those the
+            // rules will read: the accented words when accents were typed, the folded words
+            // when there are words to find side by side.
+            let accents = understood.words.iter().any(|w| w.accented.is_some());
+            let pairs = understood.words.len() > 1;
+            for (hit, listing) in &mut found {
+                if hit.texts.is_none() {
+                    *listing = serde_json::from_str(&hit.card).ok();
+                    hit.texts = Some(listing.as_ref().map_or_else(Default::default, |l| {
+                        (if pairs { folded_text(l) } else { String::new() }, if accents { accented_text(l) } else { String::new() })
+                    }));
+                }
+            }
+            rank(&mut found, &understood);
+            found = found.into_iter().skip(start).take(per_page).collect();
         }
-        let listings = self.cards(&hits).await?;
+        let listings = self.cards(found).await?;
         let hits = listings
             .into_iter()
             .filter(|l| today_of(l, today))
@@ -258,17 +274,24 @@ impl SearchService {
         Ok(SearchPage { hits, total: result.total, facets: result.facets, degraded: false })
     }
 
-    /// The listings of `hits` in order, from the cards the index keeps. A card that does not
-    /// read (indexed by another version, not yet repaired) is read from the database instead.
-    async fn cards(&self, hits: &[EngineHit]) -> Result<Vec<Listing>, SearchError> {
-        let mut cards: Vec<Option<Listing>> = hits.iter().map(|h| serde_json::from_str(&h.card).ok()).collect();
+    /// The listings of `found` in order, from the cards the index keeps (read already, or read
+    /// now). A card that does not read (indexed by another version, not yet repaired) is read
+    /// from the database instead.
+    async fn cards(&self, found: Vec<(EngineHit, Option<Listing>)>) -> Result<Vec<Listing>, SearchError> {
+        let (hits, mut cards): (Vec<EngineHit>, Vec<Option<Listing>>) = found
+            .into_iter()
+            .map(|(hit, listing)| {
+                let listing = listing.or_else(|| serde_json::from_str(&hit.card).ok());
+                (hit, listing)
+            })
+            .unzip();
         let unread: Vec<i64> = hits.iter().zip(&cards).filter(|(_, c)| c.is_none()).map(|(h, _)| h.id).collect();
         if !unread.is_empty() {
             tracing::debug!(count = unread.len(), "search cards unreadable; reading those listings from the database");
-            let mut found: HashMap<i64, Listing> = self.store.listings_by_ids(&unread).await?.into_iter().map(|l| (l.id, l)).collect();
+            let mut from_db: HashMap<i64, Listing> = self.store.listings_by_ids(&unread).await?.into_iter().map(|l| (l.id, l)).collect();
             for (hit, card) in hits.iter().zip(cards.iter_mut()) {
                 if card.is_none() {
-                    *card = found.remove(&hit.id);
+                    *card = from_db.remove(&hit.id);
                 }
             }
         }
@@ -286,12 +309,13 @@ fn vocabulary_of(docs: &[SearchDoc]) -> Vocabulary {
 
 /// The shared ranking of the first results: more words matched with the accents the buyer
 /// typed first, then more query words found side by side in order; the engine's order breaks
-/// ties.
-pub fn rank(hits: &mut [EngineHit], understood: &Understood) {
-    let key = |hit: &EngineHit| {
-        let accented: Vec<&str> = hit.accented.split(' ').collect();
+/// ties. Reads each hit's texts.
+pub fn rank<T>(hits: &mut [(EngineHit, T)], understood: &Understood) {
+    let key = |(hit, _): &(EngineHit, T)| {
+        let (folded, accented) = hit.texts.as_ref().map(|(f, a)| (f.as_str(), a.as_str())).unwrap_or_default();
+        let accented: Vec<&str> = accented.split(' ').collect();
         let accent = understood.words.iter().filter(|w| w.accented.as_deref().is_some_and(|a| accented.contains(&a))).count();
-        let folded: Vec<&str> = hit.folded.split(' ').collect();
+        let folded: Vec<&str> = folded.split(' ').collect();
         let matches = |word: &str, w: &crate::understand::QueryWord| word == w.term || (w.prefix && word.starts_with(&w.term));
         let adjacent = understood
             .words
