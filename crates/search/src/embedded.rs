@@ -111,6 +111,8 @@ pub struct EmbeddedEngine {
     root: PathBuf,
     fields: Fields,
     live: RwLock<Arc<Generation>>,
+    /// The generation a rebuild is filling, not searched yet.
+    building: Mutex<Option<Arc<Generation>>>,
 }
 
 fn err(e: impl std::fmt::Display) -> SearchError {
@@ -156,7 +158,12 @@ impl EmbeddedEngine {
             }
         };
         let generation = open_generation(&root.join(&name), &name)?;
-        Ok(EmbeddedEngine { root: root.to_owned(), fields: schema().1, live: RwLock::new(Arc::new(generation)) })
+        Ok(EmbeddedEngine {
+            root: root.to_owned(),
+            fields: schema().1,
+            live: RwLock::new(Arc::new(generation)),
+            building: Mutex::new(None),
+        })
     }
 
     fn live(&self) -> Arc<Generation> {
@@ -337,26 +344,44 @@ impl EmbeddedEngine {
         Ok(out)
     }
 
-    /// Builds a new generation from `docs` and makes it the live one.
-    fn replace(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+    /// Opens a new, empty generation beside the live one.
+    fn replace_begin(&self) -> Result<(), SearchError> {
         let n: u64 = self.live().name.trim_start_matches("gen-").parse().unwrap_or(1);
         let name = format!("gen-{}", n + 1);
         let dir = self.root.join(&name);
+        let mut building = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        *building = None;
         let _ = std::fs::remove_dir_all(&dir);
         let generation = open_generation(&dir, &name)?;
         // A rebuild may use more memory and both cores; live updates stay small.
         *generation.writer.lock().unwrap_or_else(|e| e.into_inner()) =
             Some(generation.index.writer_with_num_threads(2, 200_000_000).map_err(err)?);
-        generation.with_writer(|writer| {
+        *building = Some(Arc::new(generation));
+        Ok(())
+    }
+
+    fn being_built(&self) -> Result<Arc<Generation>, SearchError> {
+        let building = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        building.clone().ok_or_else(|| SearchError::engine("no new index is being built"))
+    }
+
+    fn replace_add(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        self.being_built()?.with_writer(|writer| {
             for d in docs {
                 writer.add_document(self.document(d)).map_err(err)?;
             }
-            writer.commit().map_err(err)?;
             Ok(())
-        })?;
+        })
+    }
+
+    /// Commits the generation being built and makes it the live one.
+    fn replace_finish(&self) -> Result<(), SearchError> {
+        let generation = self.being_built()?;
+        generation.with_writer(|writer| writer.commit().map(|_| ()).map_err(err))?;
         generation.reader.reload().map_err(err)?;
-        write_current(&self.root, &name)?;
-        *self.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(generation);
+        write_current(&self.root, &generation.name)?;
+        *self.live.write().unwrap_or_else(|e| e.into_inner()) = generation;
+        *self.building.lock().unwrap_or_else(|e| e.into_inner()) = None;
         // A serving process may still hold the old generation; it removes it when it follows.
         Ok(())
     }
@@ -393,8 +418,16 @@ impl Engine for EmbeddedEngine {
         Box::pin(async move { blocking(|| self.write(&self.live(), &[], &ids)) })
     }
 
-    fn replace_all(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>> {
-        Box::pin(async move { blocking(|| self.replace(&docs)) })
+    fn replace_begin(&self) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move { blocking(|| EmbeddedEngine::replace_begin(self)) })
+    }
+
+    fn replace_add(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move { blocking(|| EmbeddedEngine::replace_add(self, &docs)) })
+    }
+
+    fn replace_finish(&self) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move { blocking(|| EmbeddedEngine::replace_finish(self)) })
     }
 
     fn hashes(&self) -> BoxFuture<'_, Result<HashMap<i64, u64>, SearchError>> {

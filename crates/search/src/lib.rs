@@ -141,9 +141,16 @@ pub trait Engine: Send + Sync {
     /// Removes documents (absent ids are fine).
     fn delete(&self, ids: Vec<i64>) -> BoxFuture<'_, Result<(), SearchError>>;
 
-    /// Replaces the whole index with `docs`; searches keep answering from the old index until
-    /// the new one is complete.
-    fn replace_all(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>>;
+    /// Starts a new index beside the live one, to be filled with [`Engine::replace_add`] and
+    /// switched in by [`Engine::replace_finish`]; searches keep answering from the live index
+    /// until then. Starting again discards a new index left unfinished.
+    fn replace_begin(&self) -> BoxFuture<'_, Result<(), SearchError>>;
+
+    /// Adds documents to the index being built.
+    fn replace_add(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>>;
+
+    /// Makes the index being built the live one.
+    fn replace_finish(&self) -> BoxFuture<'_, Result<(), SearchError>>;
 
     /// Every indexed id with its document hash: what the reconcile job compares.
     fn hashes(&self) -> BoxFuture<'_, Result<HashMap<i64, u64>, SearchError>>;

@@ -306,14 +306,22 @@ impl MeiliEngine {
         }
     }
 
-    async fn replace(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError> {
+    /// The index a rebuild fills before it is swapped with the live one.
+    fn next_uid(&self) -> String {
+        format!("{}_next", self.uid)
+    }
+
+    async fn replace_begin(&self) -> Result<(), SearchError> {
         self.ensure_ready().await?;
-        let next = format!("{}_next", self.uid);
+        let next = self.next_uid();
         if self.client.get_index(&next).await.is_ok() {
             self.wait(self.client.delete_index(&next).await.map_err(err)?).await?;
         }
-        self.prepare(&next).await?;
-        self.add(&next, &docs).await?;
+        self.prepare(&next).await
+    }
+
+    async fn replace_finish(&self) -> Result<(), SearchError> {
+        let next = self.next_uid();
         let swap = SwapIndexes { indexes: (self.uid.clone(), next.clone()), rename: None };
         self.wait(self.client.swap_indexes([&swap]).await.map_err(err)?).await?;
         self.wait(self.client.delete_index(&next).await.map_err(err)?).await
@@ -344,8 +352,16 @@ impl Engine for MeiliEngine {
         })
     }
 
-    fn replace_all(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>> {
-        Box::pin(self.replace(docs))
+    fn replace_begin(&self) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(MeiliEngine::replace_begin(self))
+    }
+
+    fn replace_add(&self, docs: Vec<SearchDoc>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move { self.add(&self.next_uid(), &docs).await })
+    }
+
+    fn replace_finish(&self) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(MeiliEngine::replace_finish(self))
     }
 
     fn hashes(&self) -> BoxFuture<'_, Result<HashMap<i64, u64>, SearchError>> {

@@ -20,6 +20,8 @@ const RERANK_WINDOW: usize = 200;
 const BATCH: i64 = 500;
 /// Listings read from the database per page when the whole catalogue is walked.
 const PAGE: i64 = 2000;
+/// Documents sent to the engine at a time by a rebuild.
+const REBUILD_CHUNK: usize = 10_000;
 
 /// A completion for search-as-you-type.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -45,6 +47,8 @@ pub struct SearchService {
     fallback: DatabaseCatalogue,
     /// One drain at a time in this process.
     draining: tokio::sync::Mutex<()>,
+    /// One rebuild at a time in this process.
+    rebuilding: tokio::sync::Mutex<()>,
 }
 
 fn today_of(listing: &Listing, today: Date) -> bool {
@@ -60,6 +64,7 @@ impl SearchService {
             engine,
             vocabulary: RwLock::new(Vocabulary::default()),
             draining: tokio::sync::Mutex::new(()),
+            rebuilding: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -143,23 +148,32 @@ impl SearchService {
         }
     }
 
-    /// All public listings as documents, as of `today`.
-    async fn all_docs(&self, today: Date) -> Result<Vec<SearchDoc>, SearchError> {
-        let mut docs = Vec::new();
+    /// Rebuilds the whole index from the database while the old one keeps answering. The
+    /// catalogue is read and sent a chunk at a time, never held in memory whole.
+    pub async fn rebuild(&self) -> Result<usize, SearchError> {
+        let _one = self.rebuilding.lock().await;
+        let today = nongsan_domain::local_date(nongsan_store::now());
+        self.engine.replace_begin().await?;
+        let mut vocab = Vocabulary::default();
+        let mut chunk: Vec<SearchDoc> = Vec::new();
+        let mut n = 0;
         let mut after = 0;
         while let Some(page) = self.page_after(&mut after).await? {
-            docs.extend(page.iter().map(|l| SearchDoc::from_listing(l, today)));
+            for listing in &page {
+                let doc = SearchDoc::from_listing(listing, today);
+                vocab.add_text(&doc.folded);
+                chunk.push(doc);
+            }
+            if chunk.len() >= REBUILD_CHUNK {
+                n += chunk.len();
+                self.engine.replace_add(std::mem::take(&mut chunk)).await?;
+            }
         }
-        Ok(docs)
-    }
-
-    /// Rebuilds the whole index from the database while the old one keeps answering.
-    pub async fn rebuild(&self) -> Result<usize, SearchError> {
-        let today = nongsan_domain::local_date(nongsan_store::now());
-        let docs = self.all_docs(today).await?;
-        let n = docs.len();
-        let vocab = vocabulary_of(&docs);
-        self.engine.replace_all(docs).await?;
+        n += chunk.len();
+        if !chunk.is_empty() {
+            self.engine.replace_add(chunk).await?;
+        }
+        self.engine.replace_finish().await?;
         self.set_vocabulary(vocab);
         // Changes made while the new index was built are still in the outbox.
         self.drain_outbox().await?;
@@ -297,14 +311,6 @@ impl SearchService {
         }
         Ok(cards.into_iter().flatten().collect())
     }
-}
-
-fn vocabulary_of(docs: &[SearchDoc]) -> Vocabulary {
-    let mut vocab = Vocabulary::default();
-    for d in docs {
-        vocab.add_text(&d.folded);
-    }
-    vocab
 }
 
 /// The shared ranking of the first results: more words matched with the accents the buyer
