@@ -397,6 +397,9 @@ pub async fn search(sizes: &[usize], meili_url: Option<&str>, meili_key: Option<
             let started = Instant::now();
             let indexed = service.rebuild().await.with_context(|| format!("indexing with {name}"))?;
             let index_secs = started.elapsed().as_secs_f64();
+            // The catalogue and the index were just written: put them on disk now, so the
+            // kernel's writeback does not compete with the timed queries.
+            let _ = std::process::Command::new("sync").status();
             let server = start_server(&dir, index.as_deref().map(|i| (meili_url.unwrap_or_default(), meili_key, i))).await?;
             let client = reqwest::Client::new();
             latencies(&client, &server.base, 2).await?;
