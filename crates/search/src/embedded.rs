@@ -95,6 +95,8 @@ struct Generation {
     writer: Mutex<Option<IndexWriter>>,
     /// The facet values of each segment by ordinal, read once: segments never change.
     facet_names: FacetNames,
+    /// The earliest end of window among each segment's live documents, by segment and deletes.
+    earliest_until: Mutex<HashMap<(SegmentId, u32), i64>>,
 }
 
 impl Generation {
@@ -131,7 +133,14 @@ fn open_generation(dir: &Path, name: &str) -> Result<Generation, SearchError> {
     };
     index.tokenizers().register(TOKENIZER, TextAnalyzer::from(WhitespaceTokenizer::default()));
     let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(err)?;
-    Ok(Generation { name: name.to_owned(), index, reader, writer: Mutex::new(None), facet_names: FacetNames::default() })
+    Ok(Generation {
+        name: name.to_owned(),
+        index,
+        reader,
+        writer: Mutex::new(None),
+        facet_names: FacetNames::default(),
+        earliest_until: Mutex::default(),
+    })
 }
 
 fn current_name(root: &Path) -> Option<String> {
@@ -239,7 +248,36 @@ impl EmbeddedEngine {
         Ok(())
     }
 
-    fn query(&self, q: &EngineQuery) -> Box<dyn Query> {
+    /// Whether any live document's window ended before `today`. Housekeeping takes listings
+    /// out of the catalogue when their window ends, so usually none has, and the window filter
+    /// can be left out of the query.
+    fn any_ended(&self, generation: &Generation, searcher: &tantivy::Searcher, today: i64) -> Result<bool, SearchError> {
+        let mut cache = generation.earliest_until.lock().unwrap_or_else(|e| e.into_inner());
+        for segment in searcher.segment_readers() {
+            let key = (segment.segment_id(), segment.num_deleted_docs());
+            let earliest = match cache.get(&key) {
+                Some(earliest) => *earliest,
+                None => {
+                    let until: Column<i64> = segment.fast_fields().i64("until").map_err(err)?;
+                    let alive = segment.alive_bitset();
+                    let earliest = (0..segment.max_doc())
+                        .filter(|doc| alive.is_none_or(|a| a.is_alive(*doc)))
+                        .filter_map(|doc| until.first(doc))
+                        .min()
+                        .unwrap_or(i64::MAX);
+                    cache.retain(|(id, _), _| searcher.segment_readers().iter().any(|s| s.segment_id() == *id));
+                    cache.insert(key, earliest);
+                    earliest
+                }
+            };
+            if earliest < today {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn query(&self, q: &EngineQuery, window_filter: bool) -> Box<dyn Query> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for word in &q.understood.words {
@@ -261,7 +299,9 @@ impl EmbeddedEngine {
             Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
         };
         let fl = &q.filters;
-        filter(Box::new(RangeQuery::new(Bound::Included(Term::from_field_i64(f.until, q.today)), Bound::Unbounded)));
+        if window_filter {
+            filter(Box::new(RangeQuery::new(Bound::Included(Term::from_field_i64(f.until, q.today)), Bound::Unbounded)));
+        }
         for (field, value) in [(f.crop, &fl.crop), (f.variety, &fl.variety), (f.form, &fl.form), (f.cert, &fl.certification)] {
             if let Some(v) = value {
                 filter(term(field, v));
@@ -293,7 +333,7 @@ impl EmbeddedEngine {
     fn run(&self, q: &EngineQuery) -> Result<EngineResult, SearchError> {
         let generation = self.live();
         let searcher = generation.reader.searcher();
-        let query = self.query(q);
+        let query = self.query(q, self.any_ended(&generation, &searcher, q.today)?);
         let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
         let facets = FacetCollector { names: &generation.facet_names };
         let (addresses, (total, counts)): (Vec<DocAddress>, (usize, FacetCounts)) = match q.sort {
