@@ -203,9 +203,9 @@ async fn start_server(data_dir: &Path, meili: Option<(&str, Option<&str>, &str)>
     anyhow::bail!("the server did not start")
 }
 
-/// Latencies in milliseconds of `rounds` passes over the mix, sorted, and each query's median.
-async fn latencies(client: &reqwest::Client, base: &str, rounds: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-    let mut out = Vec::new();
+/// Latencies in milliseconds of `rounds` passes over the mix through the HTTP handler, per
+/// query of the mix.
+async fn latencies(client: &reqwest::Client, base: &str, rounds: usize) -> anyhow::Result<Vec<Vec<f64>>> {
     let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
     for _ in 0..rounds {
         for (i, q) in QUERIES.iter().enumerate() {
@@ -213,21 +213,26 @@ async fn latencies(client: &reqwest::Client, base: &str, rounds: usize) -> anyho
             let response = client.get(format!("{base}/api/v1/catalogue?{q}")).send().await?;
             anyhow::ensure!(response.status().is_success(), "{q}: {}", response.status());
             let body = response.bytes().await?;
-            let ms = started.elapsed().as_secs_f64() * 1000.0;
-            out.push(ms);
-            per_query[i].push(ms);
+            per_query[i].push(started.elapsed().as_secs_f64() * 1000.0);
             anyhow::ensure!(!body.is_empty());
         }
     }
-    out.sort_by(f64::total_cmp);
-    Ok((out, medians(per_query)))
+    Ok(per_query)
+}
+
+/// Every latency of `per_query`, sorted.
+fn all_sorted(per_query: &[Vec<f64>]) -> Vec<f64> {
+    let mut all: Vec<f64> = per_query.concat();
+    all.sort_by(f64::total_cmp);
+    all
 }
 
 /// The median of each query of the mix, in the mix's order.
-fn medians(per_query: Vec<Vec<f64>>) -> Vec<f64> {
+fn medians(per_query: &[Vec<f64>]) -> Vec<f64> {
     per_query
-        .into_iter()
-        .map(|mut v| {
+        .iter()
+        .map(|v| {
+            let mut v = v.clone();
             v.sort_by(f64::total_cmp);
             percentile(&v, 0.5)
         })
@@ -282,7 +287,7 @@ fn catalogue_query(q: &str) -> CatalogueQuery {
 }
 
 /// Where a query is answered in the in-process timings.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Layer {
     /// The engine alone, asked for one page of cards: what a client of the engine would send.
     Engine,
@@ -291,30 +296,30 @@ enum Layer {
     Service,
 }
 
-/// Latencies of the mix answered in this process at `layer`, sorted, and each query's median.
-async fn in_process(service: &SearchService, layer: Layer, rounds: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+/// The query an engine receives for `query`, sent straight to it.
+async fn engine_alone(service: &SearchService, query: &CatalogueQuery, today: time::Date) -> anyhow::Result<()> {
+    service.engine().search(service.engine_query(query, today)).await?;
+    Ok(())
+}
+
+/// Latencies of the mix answered in this process at `layer`, per query of the mix.
+async fn in_process(service: &SearchService, layer: Layer, rounds: usize) -> anyhow::Result<Vec<Vec<f64>>> {
     let today = nongsan_domain::local_date(nongsan_store::now());
-    let mut out = Vec::new();
     let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
     for _ in 0..rounds {
         for (i, q) in QUERIES.iter().enumerate() {
             let query = catalogue_query(q);
             let started = Instant::now();
             match layer {
-                Layer::Engine => {
-                    service.engine().search(service.engine_query(&query, today)).await?;
-                }
+                Layer::Engine => engine_alone(service, &query, today).await?,
                 Layer::Service => {
                     service.search(&query, today).await?;
                 }
             }
-            let ms = started.elapsed().as_secs_f64() * 1000.0;
-            out.push(ms);
-            per_query[i].push(ms);
+            per_query[i].push(started.elapsed().as_secs_f64() * 1000.0);
         }
     }
-    out.sort_by(f64::total_cmp);
-    Ok((out, medians(per_query)))
+    Ok(per_query)
 }
 
 /// Each query of the mix through nongsan's HTTP handler and then straight to the engine, round
@@ -329,7 +334,7 @@ async fn interleaved(client: &reqwest::Client, base: &str, service: &SearchServi
             through.push(started.elapsed().as_secs_f64() * 1000.0);
             let query = catalogue_query(q);
             let started = Instant::now();
-            service.engine().search(service.engine_query(&query, today)).await?;
+            engine_alone(service, &query, today).await?;
             straight.push(started.elapsed().as_secs_f64() * 1000.0);
         }
     }
@@ -404,32 +409,32 @@ pub async fn search(sizes: &[usize], meili_url: Option<&str>, meili_key: Option<
             let client = reqwest::Client::new();
             latencies(&client, &server.base, 2).await?;
             // Three passes, so a pass slowed by the machine shows as such.
-            let mut ms = Vec::new();
+            let mut handler: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
             let mut per_pass = Vec::new();
-            let mut handler_medians = Vec::new();
             for _ in 0..PASSES {
-                let (pass, medians) = latencies(&client, &server.base, 20).await?;
-                per_pass.push(format!("{:.2}", percentile(&pass, 0.99)));
-                ms.extend(pass);
-                handler_medians = medians;
+                let pass = latencies(&client, &server.base, 20).await?;
+                per_pass.push(format!("{:.2}", percentile(&all_sorted(&pass), 0.99)));
+                for (all, more) in handler.iter_mut().zip(pass) {
+                    all.extend(more);
+                }
             }
-            ms.sort_by(f64::total_cmp);
             let rate = qps(&server.base, 5).await?;
             let pid = server.child.id();
             println!("engine {name}: indexed {indexed} listings in {index_secs:.2} s");
-            print_latency("through nongsan's HTTP handler", &ms);
+            print_latency("through nongsan's HTTP handler", &all_sorted(&handler));
             println!("    p99 of each pass of {} queries: {} ms", 20 * QUERIES.len(), per_pass.join(" / "));
-            let (service_ms, service_medians) = in_process(&service, Layer::Service, 20).await?;
-            print_latency("search service, in process (no HTTP)", &service_ms);
-            let (direct_ms, direct_medians) = in_process(&service, Layer::Engine, 20).await?;
-            print_latency(if name == "meilisearch" { "sent straight to Meilisearch" } else { "engine alone" }, &direct_ms);
+            let service_times = in_process(&service, Layer::Service, 20).await?;
+            print_latency("search service, in process (no HTTP)", &all_sorted(&service_times));
+            let engine_times = in_process(&service, Layer::Engine, 20).await?;
+            print_latency(if name == "meilisearch" { "sent straight to Meilisearch" } else { "engine alone" }, &all_sorted(&engine_times));
             println!("  medians per query (ms): handler / service / {}", if name == "meilisearch" { "Meilisearch" } else { "engine" });
+            let columns = [medians(&handler), medians(&service_times), medians(&engine_times)];
             for (i, q) in QUERIES.iter().enumerate() {
                 println!(
                     "    {:>6.2} {:>6.2} {:>6.2}  {}",
-                    handler_medians[i],
-                    service_medians[i],
-                    direct_medians[i],
+                    columns[0][i],
+                    columns[1][i],
+                    columns[2][i],
                     if q.is_empty() { "(no query)" } else { q }
                 );
             }

@@ -391,9 +391,9 @@ pub fn render(bytes: &[u8]) -> Result<Rendered, PhotoError> {
     Ok(Rendered { full, large, medium, thumb, decode: decoded - started, resize: resized - decoded, encode: encoded - resized })
 }
 
-/// Encodes RGB pixels as a baseline JPEG: no metadata is carried over.
-/// Baseline JPEG with Huffman tables fitted to the image (a few percent smaller than the
-/// standard tables at the same quality, as libjpeg's `optimize_coding`) and 4:2:0 chroma.
+/// Encodes RGB pixels as a baseline JPEG with Huffman tables fitted to the image (a few percent
+/// smaller than the standard tables at the same quality, as libjpeg's `optimize_coding`) and
+/// 4:2:0 chroma; no metadata is carried over.
 fn jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
     let rgb = image.to_rgb8();
     let (width, height) = (u16::try_from(rgb.width()), u16::try_from(rgb.height()));

@@ -70,13 +70,12 @@ impl SearchDoc {
     /// The document for `listing` as of `today` (certifications that expired are left out).
     pub fn from_listing(listing: &Listing, today: Date) -> SearchDoc {
         let f = &listing.fields;
-        let (folded, accented) = rank_texts(listing);
         let valid: Vec<_> = f.certifications.iter().filter(|c| c.is_valid_on(today)).collect();
         let mut doc = SearchDoc {
             id: listing.id,
             title_folded: fold(&f.title),
-            folded,
-            accented,
+            folded: folded_text(listing),
+            accented: accented_text(listing),
             crop: f.crop.clone(),
             variety: f.variety.clone(),
             form: f.form.clone(),
@@ -105,11 +104,6 @@ impl SearchDoc {
         // Kept within 53 bits so it survives a JSON round trip through any engine.
         h.finish() & ((1 << 53) - 1)
     }
-}
-
-/// The texts the shared ranking reads: [`SearchDoc::folded`] and [`SearchDoc::accented`].
-pub fn rank_texts(listing: &Listing) -> (String, String) {
-    (folded_text(listing), accented_text(listing))
 }
 
 /// [`SearchDoc::accented`]: the listing's words with their Vietnamese marks, lower case.

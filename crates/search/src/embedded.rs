@@ -100,6 +100,15 @@ struct Generation {
 }
 
 impl Generation {
+    /// Drops what the per-segment caches hold for segments no longer searched (merged away),
+    /// and earliest window ends counted before the latest deletes.
+    fn forget_gone_segments(&self) {
+        let searcher = self.reader.searcher();
+        let live: Vec<(SegmentId, u32)> = searcher.segment_readers().iter().map(|s| (s.segment_id(), s.num_deleted_docs())).collect();
+        self.facet_names.0.lock().unwrap_or_else(|e| e.into_inner()).retain(|id, _| live.iter().any(|(l, _)| l == id));
+        self.earliest_until.lock().unwrap_or_else(|e| e.into_inner()).retain(|key, _| live.contains(key));
+    }
+
     fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>) -> Result<T, SearchError> {
         let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
@@ -244,7 +253,7 @@ impl EmbeddedEngine {
             Ok(())
         })?;
         generation.reader.reload().map_err(err)?;
-        generation.facet_names.retain(generation.reader.searcher().segment_readers());
+        generation.forget_gone_segments();
         Ok(())
     }
 
@@ -265,7 +274,6 @@ impl EmbeddedEngine {
                         .filter_map(|doc| until.first(doc))
                         .min()
                         .unwrap_or(i64::MAX);
-                    cache.retain(|(id, _), _| searcher.segment_readers().iter().any(|s| s.segment_id() == *id));
                     cache.insert(key, earliest);
                     earliest
                 }
@@ -511,12 +519,6 @@ impl FacetNames {
                 }))
             })
             .clone()
-    }
-
-    /// Forgets segments no longer searched (merged away or of another generation).
-    fn retain(&self, live: &[SegmentReader]) {
-        let live: Vec<SegmentId> = live.iter().map(SegmentReader::segment_id).collect();
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).retain(|id, _| live.contains(id));
     }
 }
 

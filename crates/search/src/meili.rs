@@ -256,8 +256,7 @@ impl MeiliEngine {
             .with_query(&text)
             .with_filter(&filter)
             .with_facets(Selectors::Some(&FACETS))
-            // Cards only: the ranking texts are derived from them, which costs less than having
-            // Meilisearch send them.
+            // Cards only: the service derives the ranking texts it needs from them.
             .with_attributes_to_retrieve(Selectors::Some(&["id", "card"]))
             .with_matching_strategy(MatchingStrategies::ALL)
             .with_page(q.offset / limit + 1)

@@ -292,24 +292,17 @@ impl SearchService {
     /// now). A card that does not read (indexed by another version, not yet repaired) is read
     /// from the database instead.
     async fn cards(&self, found: Vec<(EngineHit, Option<Listing>)>) -> Result<Vec<Listing>, SearchError> {
-        let (hits, mut cards): (Vec<EngineHit>, Vec<Option<Listing>>) = found
-            .into_iter()
-            .map(|(hit, listing)| {
-                let listing = listing.or_else(|| serde_json::from_str(&hit.card).ok());
-                (hit, listing)
-            })
-            .unzip();
-        let unread: Vec<i64> = hits.iter().zip(&cards).filter(|(_, c)| c.is_none()).map(|(h, _)| h.id).collect();
+        let mut cards: Vec<(i64, Option<Listing>)> =
+            found.into_iter().map(|(hit, listing)| (hit.id, listing.or_else(|| serde_json::from_str(&hit.card).ok()))).collect();
+        let unread: Vec<i64> = cards.iter().filter(|(_, card)| card.is_none()).map(|(id, _)| *id).collect();
         if !unread.is_empty() {
             tracing::debug!(count = unread.len(), "search cards unreadable; reading those listings from the database");
             let mut from_db: HashMap<i64, Listing> = self.store.listings_by_ids(&unread).await?.into_iter().map(|l| (l.id, l)).collect();
-            for (hit, card) in hits.iter().zip(cards.iter_mut()) {
-                if card.is_none() {
-                    *card = from_db.remove(&hit.id);
-                }
+            for (id, card) in cards.iter_mut().filter(|(_, card)| card.is_none()) {
+                *card = from_db.remove(id);
             }
         }
-        Ok(cards.into_iter().flatten().collect())
+        Ok(cards.into_iter().filter_map(|(_, card)| card).collect())
     }
 }
 
