@@ -18,6 +18,9 @@ pub struct SearchDoc {
     pub folded: String,
     /// The same words with their Vietnamese marks, lower case: ranks exact accented matches.
     pub accented: String,
+    /// [`accent_key`] of each word of `accented` that carries marks: what engines match the
+    /// words a buyer typed with accents against.
+    pub accents: Vec<String>,
     pub crop: String,
     pub variety: String,
     pub form: String,
@@ -66,16 +69,37 @@ pub fn accented_words(text: &str) -> String {
     out
 }
 
+/// The key under which engines index a word with its marks: its bytes in hex, so that no
+/// engine's normalisation of text (case, marks) can take two spellings for one.
+pub fn accent_key(word: &str) -> String {
+    use std::fmt::Write;
+    word.bytes().fold(String::with_capacity(word.len() * 2), |mut key, b| {
+        let _ = write!(key, "{b:02x}");
+        key
+    })
+}
+
+/// The [`accent_key`] of each word of `accented` (as [`accented_words`] writes it) that carries
+/// marks, each once.
+pub fn accent_keys(accented: &str) -> Vec<String> {
+    let mut keys: Vec<String> = accented.split(' ').filter(|w| !w.is_ascii()).map(accent_key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 impl SearchDoc {
     /// The document for `listing` as of `today` (certifications that expired are left out).
     pub fn from_listing(listing: &Listing, today: Date) -> SearchDoc {
         let f = &listing.fields;
         let valid: Vec<_> = f.certifications.iter().filter(|c| c.is_valid_on(today)).collect();
+        let accented = accented_text(listing);
         let mut doc = SearchDoc {
             id: listing.id,
             title_folded: fold(&f.title),
             folded: folded_text(listing),
-            accented: accented_text(listing),
+            accents: accent_keys(&accented),
+            accented,
             crop: f.crop.clone(),
             variety: f.variety.clone(),
             form: f.form.clone(),
@@ -98,7 +122,7 @@ impl SearchDoc {
 
     fn digest(&self) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (&self.id, &self.title_folded, &self.folded, &self.accented, &self.crop, &self.variety, &self.form).hash(&mut h);
+        (&self.id, &self.title_folded, &self.folded, &self.accented, &self.accents, &self.crop, &self.variety, &self.form).hash(&mut h);
         (&self.commune, &self.legacy_commune, &self.certifications, self.ocop_stars, self.price, self.quantity_kg.to_bits()).hash(&mut h);
         (self.available_from, self.available_until, self.updated_at, self.farmer_id, &self.card).hash(&mut h);
         // Kept within 53 bits so it survives a JSON round trip through any engine.

@@ -25,8 +25,11 @@ use tantivy::{
 
 const TOKENIZER: &str = "folded";
 /// Bumped whenever the schema changes: an index of another version is discarded and rebuilt.
-const SCHEMA_VERSION: &str = "4";
+const SCHEMA_VERSION: &str = "5";
 const WRITER_MEMORY: usize = 50_000_000;
+/// The score a listing gains by holding every word typed with its accents: above any text
+/// score of a query of at most [`crate::understand::MAX_WORDS`] words.
+const EXACT_ACCENTS_SCORE: f32 = 1000.0;
 /// Bytes of stored documents compressed together. A hit reads one block: small blocks keep
 /// reading a page of hits cheap.
 const DOCSTORE_BLOCK: usize = 4096;
@@ -36,6 +39,8 @@ struct Fields {
     id: Field,
     folded: Field,
     accented: Field,
+    /// [`SearchDoc::accents`].
+    accents: Field,
     card: Field,
     crop: Field,
     variety: Field,
@@ -66,6 +71,7 @@ fn schema() -> (Schema, Fields) {
         id: b.add_i64_field("id", INDEXED | FAST | STORED),
         folded: b.add_text_field("folded", text(true)),
         accented: b.add_text_field("accented", STORED),
+        accents: b.add_text_field("accents", STRING),
         card: b.add_text_field("card", STORED),
         crop: b.add_text_field("crop", STRING | FAST),
         variety: b.add_text_field("variety", STRING | FAST),
@@ -220,6 +226,9 @@ impl EmbeddedEngine {
         doc.add_i64(f.id, d.id);
         doc.add_text(f.folded, &d.folded);
         doc.add_text(f.accented, &d.accented);
+        for key in &d.accents {
+            doc.add_text(f.accents, key);
+        }
         doc.add_text(f.card, &d.card);
         doc.add_text(f.crop, &d.crop);
         doc.add_text(f.variety, &d.variety);
@@ -301,6 +310,18 @@ impl EmbeddedEngine {
                 _ => Box::new(TermQuery::new(folded(&word.term), IndexRecordOption::WithFreqs)),
             };
             clauses.push((Occur::Must, word));
+        }
+        let exact = q.exact_accents();
+        if !exact.is_empty() {
+            // Listings with every word typed with its accents come first: a constant far above
+            // any text score, so the text score still orders within each part.
+            let all: Vec<(Occur, Box<dyn Query>)> = exact
+                .iter()
+                .map(|key| -> (Occur, Box<dyn Query>) {
+                    (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.accents, key), IndexRecordOption::Basic)))
+                })
+                .collect();
+            clauses.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(all)), EXACT_ACCENTS_SCORE))));
         }
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))));
         let term = |field: Field, value: &str| -> Box<dyn Query> {

@@ -3,8 +3,9 @@
 //!
 //! Buyers' queries arrive as [`CatalogueQuery`]. [`SearchService`] understands the words once
 //! ([`understand`]), asks an [`Engine`] — the embedded tantivy index ([`embedded`]) or
-//! Meilisearch ([`meili`]) — and ranks the first results by the same rules whatever answered:
-//! words typed with their accents and words kept together in order come first. The database is
+//! Meilisearch ([`meili`]) — and ranks by the same rules whatever answered: every engine puts
+//! the listings holding all the words typed with their accents first, and the service orders
+//! each block of results by accented words and words kept together in order. The database is
 //! the truth: every catalogue change leaves a row in the search outbox, which [`SearchService`]
 //! drains into the engine; [`DatabaseCatalogue`] answers from the database itself when an engine
 //! cannot.
@@ -108,6 +109,20 @@ pub struct EngineQuery {
     pub limit: usize,
     /// The shared ranking will read each hit's texts: return them if the engine keeps them.
     pub texts: bool,
+}
+
+impl EngineQuery {
+    /// The [`doc::accent_key`] of each word typed with its marks, when the order is relevance:
+    /// every engine puts the listings holding all of them first, then the rest.
+    pub fn exact_accents(&self) -> Vec<String> {
+        if self.sort != SortOrder::Relevance {
+            return Vec::new();
+        }
+        let mut keys: Vec<String> = self.understood.words.iter().filter_map(|w| w.accented.as_deref()).map(doc::accent_key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
 }
 
 /// A document found: its card, and the texts the shared ranking reads when the engine has them

@@ -9,9 +9,10 @@
 use crate::doc::SearchDoc;
 use crate::{BoxFuture, Engine, EngineHit, EngineQuery, EngineResult, SearchError};
 use meilisearch_sdk::client::{Client, SwapIndexes};
+use meilisearch_sdk::indexes::Index;
 use meilisearch_sdk::request::{HttpClient, Method, parse_response};
 use meilisearch_sdk::reqwest::ReqwestClient;
-use meilisearch_sdk::search::{MatchingStrategies, Selectors};
+use meilisearch_sdk::search::{MatchingStrategies, SearchQuery, Selectors};
 use meilisearch_sdk::settings::{PaginationSetting, Settings, TypoToleranceSettings};
 use meilisearch_sdk::task_info::TaskInfo;
 use nongsan_store::{Facet, Facets, SortOrder};
@@ -120,6 +121,31 @@ impl HttpClient for Http {
     }
 }
 
+/// One search of a page of cards with the facet counts.
+fn search_query<'a>(
+    index: &'a Index<Http>,
+    text: &'a str,
+    filter: &'a str,
+    sort: &'a [&'a str],
+    page: usize,
+    per_page: usize,
+) -> SearchQuery<'a, Http> {
+    let mut search = index.search();
+    search
+        .with_query(text)
+        .with_filter(filter)
+        .with_facets(Selectors::Some(&FACETS))
+        // Cards only: the service derives the ranking texts it needs from them.
+        .with_attributes_to_retrieve(Selectors::Some(&["id", "card"]))
+        .with_matching_strategy(MatchingStrategies::ALL)
+        .with_page(page)
+        .with_hits_per_page(per_page);
+    if !sort.is_empty() {
+        search.with_sort(sort);
+    }
+    search
+}
+
 /// Quotes a filter value: the only way a string reaches a filter expression.
 fn quoted(value: &str) -> String {
     format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
@@ -169,6 +195,7 @@ fn settings() -> Settings {
             "commune",
             "legacy_commune",
             "certifications",
+            "accents",
             "ocop_stars",
             "price",
             "quantity_kg",
@@ -251,22 +278,37 @@ impl MeiliEngine {
             SortOrder::Newest => &["updated_at:desc"],
         };
         let limit = q.limit.max(1);
-        let mut search = index.search();
-        search
-            .with_query(&text)
-            .with_filter(&filter)
-            .with_facets(Selectors::Some(&FACETS))
-            // Cards only: the service derives the ranking texts it needs from them.
-            .with_attributes_to_retrieve(Selectors::Some(&["id", "card"]))
-            .with_matching_strategy(MatchingStrategies::ALL)
-            .with_page(q.offset / limit + 1)
-            .with_hits_per_page(limit);
-        if !sort.is_empty() {
-            search.with_sort(sort);
-        }
-        let results = search.execute::<Found>().await.map_err(err)?;
-        let hits = results.hits.into_iter().map(|h| EngineHit { id: h.result.id, card: h.result.card, texts: None }).collect();
-        let mut dist = results.facet_distribution.unwrap_or_default();
+        // Pages give exact totals; a range that is not a whole page is read from the start.
+        let (page, per_page, skip) =
+            if q.offset.is_multiple_of(limit) { (q.offset / limit + 1, limit, 0) } else { (1, q.offset + limit, q.offset) };
+        let query = |filter, page, per_page| search_query(&index, &text, filter, sort, page, per_page);
+        let exact = q.exact_accents();
+        let (hits, total, mut dist) = if exact.is_empty() {
+            let found = query(&filter, page, per_page).execute::<Found>().await.map_err(err)?;
+            let total = found.total_hits.or(found.estimated_total_hits).unwrap_or(0);
+            (found.hits.into_iter().skip(skip).map(|h| h.result).collect::<Vec<_>>(), total, found.facet_distribution.unwrap_or_default())
+        } else {
+            // Listings with every word typed with its accents first, then the rest: two
+            // searches that split the results, read together from the start.
+            let all = exact.iter().map(|key| format!("accents = {}", quoted(key))).collect::<Vec<_>>().join(" AND ");
+            let (with, without) = (format!("{filter} AND {all}"), format!("{filter} AND NOT ({all})"));
+            let mut searches = self.client.multi_search();
+            searches.with_search_query(query(&with, 1, q.offset + limit)).with_search_query(query(&without, 1, q.offset + limit));
+            let parts = searches.execute::<Found>().await.map_err(err)?.results;
+            let (mut hits, mut total, mut dist) = (Vec::new(), 0, HashMap::<String, HashMap<String, usize>>::new());
+            for part in parts {
+                total += part.total_hits.or(part.estimated_total_hits).unwrap_or(0);
+                hits.extend(part.hits.into_iter().map(|h| h.result));
+                for (facet, values) in part.facet_distribution.unwrap_or_default() {
+                    let counts = dist.entry(facet).or_default();
+                    for (value, n) in values {
+                        *counts.entry(value).or_default() += n;
+                    }
+                }
+            }
+            (hits.into_iter().skip(q.offset).take(limit).collect(), total, dist)
+        };
+        let hits = hits.into_iter().map(|h| EngineHit { id: h.id, card: h.card, texts: None }).collect();
         let mut list = |name: &str| {
             let mut v: Vec<Facet> = dist
                 .remove(name)
@@ -280,7 +322,7 @@ impl MeiliEngine {
         };
         let facets =
             Facets { crop: list("crop"), variety: list("variety"), commune: list("commune"), certification: list("certifications") };
-        Ok(EngineResult { hits, total: results.total_hits.or(results.estimated_total_hits).unwrap_or(0) as u64, facets })
+        Ok(EngineResult { hits, total: total as u64, facets })
     }
 
     async fn all_hashes(&self) -> Result<HashMap<i64, u64>, SearchError> {

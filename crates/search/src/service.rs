@@ -13,9 +13,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use time::Date;
 
-/// The first results, up to this many, are ranked by the shared rules; deeper pages keep the
-/// engine's order.
-const RERANK_WINDOW: usize = 200;
+/// The shared rules reorder the engine's results a block of this many at a time. Every page is
+/// cut from the same reordered blocks whatever its size, so paging neither repeats nor skips a
+/// listing, and an engine is asked only for the blocks the page touches (Meilisearch ranks each
+/// hit it returns by proximity: asking for more than is shown costs).
+const RERANK_BLOCK: usize = DEFAULT_PER_PAGE as usize;
 /// Outbox rows indexed per batch.
 const BATCH: i64 = 500;
 /// Listings read from the database per page when the whole catalogue is walked.
@@ -245,10 +247,13 @@ impl SearchService {
         // The shared rules only reorder when there is something to weigh: accents typed, or
         // several words that may stand together.
         let weighs = understood.words.len() > 1 || understood.words.iter().any(|w| w.accented.is_some());
-        let rerank = query.sort == SortOrder::Relevance && weighs && start + per_page <= RERANK_WINDOW;
-        // The rules reorder the results up to the page asked for: asking an engine for more
-        // than it shows costs (Meilisearch ranks each extra hit by proximity).
-        let (offset, limit) = if rerank { (0, start + per_page) } else { (start, per_page) };
+        let rerank = query.sort == SortOrder::Relevance && weighs;
+        let (offset, limit) = if rerank {
+            let first = start / RERANK_BLOCK * RERANK_BLOCK;
+            (first, (start + per_page).div_ceil(RERANK_BLOCK) * RERANK_BLOCK - first)
+        } else {
+            (start, per_page)
+        };
         let result = self
             .engine
             .search(EngineQuery {
@@ -276,8 +281,10 @@ impl SearchService {
                     }));
                 }
             }
-            rank(&mut found, &understood);
-            found = found.into_iter().skip(start).take(per_page).collect();
+            for block in found.chunks_mut(RERANK_BLOCK) {
+                rank(block, &understood);
+            }
+            found = found.into_iter().skip(start - offset).take(per_page).collect();
         }
         let listings = self.cards(found).await?;
         let hits = listings
@@ -306,7 +313,7 @@ impl SearchService {
     }
 }
 
-/// The shared ranking of the first results: more words matched with the accents the buyer
+/// The shared ranking of a block of results: more words matched with the accents the buyer
 /// typed first, then more query words found side by side in order; the engine's order breaks
 /// ties. Reads each hit's texts.
 pub fn rank<T>(hits: &mut [(EngineHit, T)], understood: &Understood) {

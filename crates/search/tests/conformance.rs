@@ -149,6 +149,20 @@ async fn search(service: &SearchService, text: &str, filters: Filters, sort: Sor
     page.hits.into_iter().map(|h| h.listing.id).collect()
 }
 
+/// Every hit for `text`, page after page of `per_page`.
+async fn walk(service: &SearchService, text: &str, per_page: u32) -> Vec<i64> {
+    let mut walked = Vec::new();
+    for page in 1.. {
+        let q = CatalogueQuery { text: text.into(), page, per_page, ..CatalogueQuery::default() };
+        let hits = service.search(&q, today()).await.unwrap().hits;
+        if hits.is_empty() {
+            return walked;
+        }
+        walked.extend(hits.into_iter().map(|h| h.listing.id));
+    }
+    unreachable!()
+}
+
 async fn ids_for(service: &SearchService, text: &str) -> Vec<i64> {
     search(service, text, Filters::default(), SortOrder::Relevance).await
 }
@@ -175,6 +189,13 @@ async fn conformance(engine_name: &str, engine: Arc<dyn Engine>) {
     // Typed with accents, the exact accented words win even against other ranking signals.
     let accented = ids_for(&service, "sầu riêng").await;
     assert!(durians.contains(&accented[0]), "{engine_name}");
+    // Paging walks one order: pages of any size repeat no listing and skip none.
+    for q in ["sầu riêng", "sau rieng", "sau ri", "ca phe", "mac ca"] {
+        let whole = ids_for(&service, q).await;
+        for per_page in [1, 2, 4] {
+            assert_eq!(walk(&service, q, per_page).await, whole, "{engine_name}: {q} in pages of {per_page}");
+        }
+    }
     // Prefixes while typing.
     assert_eq!(
         sorted(ids_for(&service, "sau ri").await),
@@ -334,6 +355,8 @@ async fn conformance(engine_name: &str, engine: Arc<dyn Engine>) {
 async fn the_embedded_engine_conforms() {
     let dir = std::env::temp_dir().join(format!("nongsan-conformance-{}", &nongsan_store::random_token()[..12]));
     conformance("embedded", Arc::new(EmbeddedEngine::open(&dir).unwrap())).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    paging("embedded", Arc::new(EmbeddedEngine::open(&dir).unwrap())).await;
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -350,6 +373,69 @@ async fn meilisearch_conforms_when_a_server_is_given() {
     conformance("meilisearch", Arc::new(engine)).await;
     let cleanup = meilisearch_sdk::client::Client::new(&url, key.as_deref()).unwrap();
     let _ = cleanup.delete_index(&uid).await;
+    let uid = format!("nongsan_test_{}", &nongsan_store::random_token()[..12]);
+    paging("meilisearch", Arc::new(MeiliEngine::new(&url, key.as_deref(), &uid).unwrap())).await;
+    let _ = cleanup.delete_index(&uid).await;
+}
+
+/// Paging and the accent rule over more matches than one page, against one engine.
+async fn paging(engine_name: &str, engine: Arc<dyn Engine>) {
+    let db = TestDb::new().await;
+    let farmer = farmer(&db.store, "Nguyễn Văn Bình", "di-linh", "dinh-lac", SellerKind::Household).await;
+    // More matches than the shared rules reorder at a time: durians (the accented words, in
+    // long texts) and coffees whose short text only shares the syllables, again and again, so
+    // that an engine's own relevance puts the coffees first.
+    let mut durians = Vec::new();
+    for i in 0..48 {
+        let (crop, variety, title, description) = if i % 3 == 0 {
+            ("durian", "ri6", format!("Sầu riêng Ri6 lô {i}"), "Chín cây, cơm vàng hạt lép, hái tay, giao tận nơi trong ngày, hàng tuyển.")
+        } else {
+            ("coffee", "robusta", format!("Vườn riêng, không sâu {i}"), "Riêng, sâu, riêng, sâu.")
+        };
+        let fields = ListingFields {
+            crop: crop.into(),
+            variety: variety.into(),
+            form: if crop == "durian" { "whole" } else { "cherry" }.into(),
+            grade: None,
+            title,
+            description: description.into(),
+            quantity_kg: 100.0,
+            price_vnd_per_kg: 50_000 + i,
+            available_from: today() - Duration::days(1),
+            available_until: today() + Duration::days(30),
+            certifications: vec![],
+        };
+        let (listing, _) = db
+            .store
+            .create_listing(&NewListing { farmer_id: farmer, actor_id: farmer, fields, submit: true, submission_key: None })
+            .await
+            .unwrap();
+        db.store.transition(listing.id, None, Event::Approve, None).await.unwrap();
+        if crop == "durian" {
+            durians.push(listing.id);
+        }
+    }
+    let service = SearchService::new(db.store.clone(), engine);
+    service.start().await.unwrap();
+    let whole = walk(&service, "sầu riêng", 20).await;
+    assert_eq!(whole.len(), 48, "{engine_name}");
+    let mut unique = whole.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 48, "{engine_name}: no listing twice");
+    for per_page in [1, 3, 7, 15, 50] {
+        assert_eq!(walk(&service, "sầu riêng", per_page).await, whole, "{engine_name}: pages of {per_page}");
+    }
+    // Every listing with the words as typed, accents and all, comes before any that matches
+    // only once accents are stripped, however far down the engine's own relevance put it.
+    let exact: Vec<bool> = whole.iter().map(|id| durians.contains(id)).collect();
+    assert!(exact[..durians.len()].iter().all(|d| *d), "{engine_name}: accented matches first: {exact:?}");
+    // Unaccented, the durians' syllables side by side in order still win within each page.
+    let plain = walk(&service, "sau rieng", 20).await;
+    assert_eq!(plain.len(), 48, "{engine_name}");
+    for per_page in [3, 7, 50] {
+        assert_eq!(walk(&service, "sau rieng", per_page).await, plain, "{engine_name}: unaccented, pages of {per_page}");
+    }
 }
 
 #[tokio::test]
