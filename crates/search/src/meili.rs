@@ -38,6 +38,13 @@ struct Found {
     card: String,
 }
 
+/// A range of one search's results.
+struct Part {
+    hits: Vec<Found>,
+    total: usize,
+    facets: HashMap<String, HashMap<String, usize>>,
+}
+
 #[derive(Deserialize)]
 struct IdHash {
     id: i64,
@@ -121,7 +128,7 @@ impl HttpClient for Http {
     }
 }
 
-/// One search of a page of cards with the facet counts.
+/// One search for a page of cards, with the facet counts if asked.
 fn search_query<'a>(
     index: &'a Index<Http>,
     text: &'a str,
@@ -129,12 +136,15 @@ fn search_query<'a>(
     sort: &'a [&'a str],
     page: usize,
     per_page: usize,
+    facets: bool,
 ) -> SearchQuery<'a, Http> {
     let mut search = index.search();
+    if facets {
+        search.with_facets(Selectors::Some(&FACETS));
+    }
     search
         .with_query(text)
         .with_filter(filter)
-        .with_facets(Selectors::Some(&FACETS))
         // Cards only: the service derives the ranking texts it needs from them.
         .with_attributes_to_retrieve(Selectors::Some(&["id", "card"]))
         .with_matching_strategy(MatchingStrategies::ALL)
@@ -278,35 +288,34 @@ impl MeiliEngine {
             SortOrder::Newest => &["updated_at:desc"],
         };
         let limit = q.limit.max(1);
-        // Pages give exact totals; a range that is not a whole page is read from the start.
-        let (page, per_page, skip) =
-            if q.offset.is_multiple_of(limit) { (q.offset / limit + 1, limit, 0) } else { (1, q.offset + limit, q.offset) };
-        let query = |filter, page, per_page| search_query(&index, &text, filter, sort, page, per_page);
         let exact = q.exact_accents();
         let (hits, total, mut dist) = if exact.is_empty() {
-            let found = query(&filter, page, per_page).execute::<Found>().await.map_err(err)?;
-            let total = found.total_hits.or(found.estimated_total_hits).unwrap_or(0);
-            (found.hits.into_iter().skip(skip).map(|h| h.result).collect::<Vec<_>>(), total, found.facet_distribution.unwrap_or_default())
+            let part = self.ranges(&index, &text, sort, &[(&filter, q.offset, limit)]).await?.remove(0);
+            (part.hits, part.total, part.facets)
         } else {
             // Listings with every word typed with its accents first, then the rest: two
-            // searches that split the results, read together from the start.
+            // searches that split the results, read as one list.
             let all = exact.iter().map(|key| format!("accents = {}", quoted(key))).collect::<Vec<_>>().join(" AND ");
             let (with, without) = (format!("{filter} AND {all}"), format!("{filter} AND NOT ({all})"));
-            let mut searches = self.client.multi_search();
-            searches.with_search_query(query(&with, 1, q.offset + limit)).with_search_query(query(&without, 1, q.offset + limit));
-            let parts = searches.execute::<Found>().await.map_err(err)?.results;
-            let (mut hits, mut total, mut dist) = (Vec::new(), 0, HashMap::<String, HashMap<String, usize>>::new());
-            for part in parts {
-                total += part.total_hits.or(part.estimated_total_hits).unwrap_or(0);
-                hits.extend(part.hits.into_iter().map(|h| h.result));
-                for (facet, values) in part.facet_distribution.unwrap_or_default() {
-                    let counts = dist.entry(facet).or_default();
-                    for (value, n) in values {
-                        *counts.entry(value).or_default() += n;
-                    }
+            let mut parts = self.ranges(&index, &text, sort, &[(&with, q.offset, limit), (&without, 0, limit)]).await?;
+            let (first, rest) = (parts.remove(0), parts.remove(0));
+            let mut hits = first.hits;
+            if hits.len() < limit {
+                // The page reaches past the first part: the rest's results continue it.
+                let from = q.offset.saturating_sub(first.total);
+                let more =
+                    if from == 0 { rest.hits } else { self.ranges(&index, &text, sort, &[(&without, from, limit)]).await?.remove(0).hits };
+                let room = limit - hits.len();
+                hits.extend(more.into_iter().take(room));
+            }
+            let mut facets = first.facets;
+            for (facet, values) in rest.facets {
+                let counts = facets.entry(facet).or_default();
+                for (value, n) in values {
+                    *counts.entry(value).or_default() += n;
                 }
             }
-            (hits.into_iter().skip(q.offset).take(limit).collect(), total, dist)
+            (hits, first.total + rest.total, facets)
         };
         let hits = hits.into_iter().map(|h| EngineHit { id: h.id, card: h.card, texts: None }).collect();
         let mut list = |name: &str| {
@@ -323,6 +332,52 @@ impl MeiliEngine {
         let facets =
             Facets { crop: list("crop"), variety: list("variety"), commune: list("commune"), certification: list("certifications") };
         Ok(EngineResult { hits, total: total as u64, facets })
+    }
+
+    /// Results `offset..offset + limit` of each search (filter, offset, limit) in one request,
+    /// with its exact total and facet counts. A range that is not a whole page of `limit` is
+    /// read as the two pages around it, so no search reads more than twice what it returns.
+    async fn ranges(
+        &self,
+        index: &Index<Http>,
+        text: &str,
+        sort: &[&str],
+        searches: &[(&str, usize, usize)],
+    ) -> Result<Vec<Part>, SearchError> {
+        let mut queries = Vec::new();
+        let mut plan = Vec::new();
+        for &(filter, offset, limit) in searches {
+            let limit = limit.max(1);
+            let (page, skip) = (offset / limit, offset % limit);
+            let pages = if skip == 0 { 1 } else { 2 };
+            plan.push((pages, skip, limit));
+            for i in 0..pages {
+                queries.push(search_query(index, text, filter, sort, page + 1 + i, limit, i == 0));
+            }
+        }
+        let mut results = if let [one] = &queries[..] {
+            vec![one.execute::<Found>().await.map_err(err)?]
+        } else {
+            let mut multi = self.client.multi_search();
+            for query in queries {
+                multi.with_search_query(query);
+            }
+            multi.execute::<Found>().await.map_err(err)?.results
+        }
+        .into_iter();
+        let mut parts = Vec::new();
+        for (pages, skip, limit) in plan {
+            let first = results.next().ok_or_else(|| SearchError::engine("Meilisearch answered fewer searches than asked"))?;
+            let total = first.total_hits.or(first.estimated_total_hits).unwrap_or(0);
+            let facets = first.facet_distribution.unwrap_or_default();
+            let mut hits: Vec<Found> = first.hits.into_iter().map(|h| h.result).collect();
+            for _ in 1..pages {
+                let next = results.next().ok_or_else(|| SearchError::engine("Meilisearch answered fewer searches than asked"))?;
+                hits.extend(next.hits.into_iter().map(|h| h.result));
+            }
+            parts.push(Part { hits: hits.into_iter().skip(skip).take(limit).collect(), total, facets });
+        }
+        Ok(parts)
     }
 
     async fn all_hashes(&self) -> Result<HashMap<i64, u64>, SearchError> {
