@@ -382,15 +382,16 @@ async fn meilisearch_conforms_when_a_server_is_given() {
 async fn paging(engine_name: &str, engine: Arc<dyn Engine>) {
     let db = TestDb::new().await;
     let farmer = farmer(&db.store, "Nguyễn Văn Bình", "di-linh", "dinh-lac", SellerKind::Household).await;
-    // More matches than the shared rules reorder at a time: durians (the accented words, in
-    // long texts) and coffees whose short text only shares the syllables, again and again, so
-    // that an engine's own relevance puts the coffees first.
+    // More matches than the shared rules reorder at a time: durians, whose accented words
+    // come only from the crop's name, and coffees that hold the same syllables without those
+    // accents in their title and, again and again, in a short text, so that an engine's own
+    // relevance (term frequency, or the title before other text) puts the coffees first.
     let mut durians = Vec::new();
     for i in 0..48 {
         let (crop, variety, title, description) = if i % 3 == 0 {
-            ("durian", "ri6", format!("Sầu riêng Ri6 lô {i}"), "Chín cây, cơm vàng hạt lép, hái tay, giao tận nơi trong ngày, hàng tuyển.")
+            ("durian", "ri6", format!("Ri6 chín cây lô {i}"), "Chín cây, cơm vàng hạt lép, hái tay, giao tận nơi trong ngày, hàng tuyển.")
         } else {
-            ("coffee", "robusta", format!("Vườn riêng, không sâu {i}"), "Riêng, sâu, riêng, sâu.")
+            ("coffee", "robusta", format!("Cà phê không sâu, riêng vườn nhà {i}"), "Riêng, sâu, riêng, sâu.")
         };
         let fields = ListingFields {
             crop: crop.into(),
