@@ -72,20 +72,22 @@ pub fn accented_words(text: &str) -> String {
 /// The key under which engines index a word with its marks: its bytes in hex, so that no
 /// engine's normalisation of text (case, marks) can take two spellings for one.
 pub fn accent_key(word: &str) -> String {
-    use std::fmt::Write;
-    word.bytes().fold(String::with_capacity(word.len() * 2), |mut key, b| {
-        let _ = write!(key, "{b:02x}");
-        key
-    })
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut key = String::with_capacity(word.len() * 2);
+    for b in word.bytes() {
+        key.push(char::from(HEX[usize::from(b >> 4)]));
+        key.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    key
 }
 
 /// The [`accent_key`] of each word of `accented` (as [`accented_words`] writes it) that carries
 /// marks, each once.
 pub fn accent_keys(accented: &str) -> Vec<String> {
-    let mut keys: Vec<String> = accented.split(' ').filter(|w| !w.is_ascii()).map(accent_key).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+    let mut words: Vec<&str> = accented.split(' ').filter(|w| !w.is_ascii()).collect();
+    words.sort_unstable();
+    words.dedup();
+    words.into_iter().map(accent_key).collect()
 }
 
 impl SearchDoc {

@@ -159,8 +159,16 @@ impl SearchService {
         let mut vocab = Vocabulary::default();
         let mut chunk: Vec<SearchDoc> = Vec::new();
         let mut n = 0;
-        let mut after = 0;
-        while let Some(page) = self.page_after(&mut after).await? {
+        // The next page is read from the database while this one is turned into documents.
+        let fetch = |after: i64| {
+            let store = self.store.clone();
+            tokio::spawn(async move { store.public_listings_after(after, PAGE).await })
+        };
+        let mut next = fetch(0);
+        loop {
+            let page = next.await.map_err(SearchError::engine)??;
+            let Some(last) = page.last() else { break };
+            next = fetch(last.id);
             for listing in &page {
                 let doc = SearchDoc::from_listing(listing, today);
                 vocab.add_text(&doc.folded);
