@@ -6,6 +6,7 @@ use nongsan_store::{Listing, search_text};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 use time::Date;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// The indexed form of a public listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,9 +45,18 @@ pub struct SearchDoc {
     pub hash: u64,
 }
 
-/// Lower-cases and keeps the marks; separators become single spaces.
+/// Lower-cases and keeps the marks, composed (NFC: a letter typed as base + combining marks
+/// reads as the same word as the precomposed one); separators become single spaces.
 pub fn accented_words(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    if text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        words_of(text.chars(), text.len())
+    } else {
+        words_of(text.nfc(), text.len())
+    }
+}
+
+fn words_of(chars: impl Iterator<Item = char>, len: usize) -> String {
+    let mut out = String::with_capacity(len);
     let mut space = false;
     let mut push = |c: char, out: &mut String| {
         if c.is_alphanumeric() || ('\u{0300}'..='\u{036f}').contains(&c) {
@@ -59,7 +69,7 @@ pub fn accented_words(text: &str) -> String {
             space = true;
         }
     };
-    for c in text.chars() {
+    for c in chars {
         if c.is_ascii() {
             push(c.to_ascii_lowercase(), &mut out);
         } else {

@@ -3,9 +3,10 @@
 //!
 //! Buyers' queries arrive as [`CatalogueQuery`]. [`SearchService`] understands the words once
 //! ([`understand`]), asks an [`Engine`] — the embedded tantivy index ([`embedded`]) or
-//! Meilisearch ([`meili`]) — and ranks by the same rules whatever answered: every engine puts
-//! the listings holding all the words typed with their accents first, and the service orders
-//! each block of results by accented words and words kept together in order. The database is
+//! Meilisearch ([`meili`]) — and ranks by the same rules whatever answered: both engines put
+//! the listings holding every word typed with its accents first ([`EngineQuery::exact_accents`]),
+//! and the service orders each block of results by accented words and words kept together in
+//! order. The database is
 //! the truth: every catalogue change leaves a row in the search outbox, which [`SearchService`]
 //! drains into the engine; [`DatabaseCatalogue`] answers from the database itself when an engine
 //! cannot.
@@ -112,13 +113,23 @@ pub struct EngineQuery {
 }
 
 impl EngineQuery {
-    /// The [`doc::accent_key`] of each word typed with its marks, when the order is relevance:
-    /// every engine puts the listings holding all of them first, then the rest.
+    /// The [`doc::accent_key`] of each word typed with its marks and searched as typed, when
+    /// the order is relevance: every engine puts the listings holding all of them first, then
+    /// the rest. A word still being typed that is not yet a word of the catalogue ("riê"), or a
+    /// typo corrected into another word, has no accents to match: it is left out, so it does
+    /// not take the rule away from the other words.
     pub fn exact_accents(&self) -> Vec<String> {
         if self.sort != SortOrder::Relevance {
             return Vec::new();
         }
-        let mut keys: Vec<String> = self.understood.words.iter().filter_map(|w| w.accented.as_deref()).map(doc::accent_key).collect();
+        let mut keys: Vec<String> = self
+            .understood
+            .words
+            .iter()
+            .filter(|w| !w.prefix || w.expansions.contains(&w.term))
+            .filter_map(|w| w.accented.as_deref().filter(|a| nongsan_domain::text::fold(a) == w.term))
+            .map(doc::accent_key)
+            .collect();
         keys.sort_unstable();
         keys.dedup();
         keys

@@ -128,6 +128,13 @@ impl HttpClient for Http {
     }
 }
 
+/// The pages of `limit` results (the first one's number from 1, how many, and how many
+/// results of the first to skip) that hold results `offset..offset + limit`.
+fn pages_for(offset: usize, limit: usize) -> (usize, usize, usize) {
+    let skip = offset % limit;
+    (offset / limit + 1, if skip == 0 { 1 } else { 2 }, skip)
+}
+
 /// One search for a page of cards, with the facet counts if asked.
 fn search_query<'a>(
     index: &'a Index<Http>,
@@ -348,11 +355,10 @@ impl MeiliEngine {
         let mut plan = Vec::new();
         for &(filter, offset, limit) in searches {
             let limit = limit.max(1);
-            let (page, skip) = (offset / limit, offset % limit);
-            let pages = if skip == 0 { 1 } else { 2 };
+            let (first, pages, skip) = pages_for(offset, limit);
             plan.push((pages, skip, limit));
             for i in 0..pages {
-                queries.push(search_query(index, text, filter, sort, page + 1 + i, limit, i == 0));
+                queries.push(search_query(index, text, filter, sort, first + i, limit, i == 0));
             }
         }
         let mut results = if let [one] = &queries[..] {
@@ -490,5 +496,18 @@ mod tests {
             filter_expression(&q),
             r#"available_until >= 2461000 AND crop = "x\" OR id > 0 OR crop = \"y" AND price >= 5 AND quantity_kg > 0"#
         );
+    }
+
+    #[test]
+    fn the_pages_read_hold_exactly_the_range_asked_for_and_at_most_twice_it() {
+        for limit in 1..=45 {
+            for offset in 0..200 {
+                let (first, pages, skip) = pages_for(offset, limit);
+                let start = (first - 1) * limit;
+                assert_eq!(start + skip, offset, "{offset} {limit}");
+                assert!(skip < limit && pages <= 2, "{offset} {limit}");
+                assert!(start + pages * limit >= offset + limit, "{offset} {limit}: the range is covered");
+            }
+        }
     }
 }

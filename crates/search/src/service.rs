@@ -162,11 +162,11 @@ impl SearchService {
         // The next page is read from the database while this one is turned into documents.
         let fetch = |after: i64| {
             let store = self.store.clone();
-            tokio::spawn(async move { store.public_listings_after(after, PAGE).await })
+            AbortOnDrop(tokio::spawn(async move { store.public_listings_after(after, PAGE).await }))
         };
         let mut next = fetch(0);
         loop {
-            let page = next.await.map_err(SearchError::engine)??;
+            let page = (&mut next.0).await.map_err(SearchError::engine)??;
             let Some(last) = page.last() else { break };
             next = fetch(last.id);
             for listing in &page {
@@ -318,6 +318,16 @@ impl SearchService {
             }
         }
         Ok(cards.into_iter().filter_map(|(_, card)| card).collect())
+    }
+}
+
+/// A spawned task that is aborted when dropped: a rebuild that fails or is cancelled leaves no
+/// read running behind it.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -431,6 +431,13 @@ async fn paging(engine_name: &str, engine: Arc<dyn Engine>) {
     // only once accents are stripped, however far down the engine's own relevance put it.
     let exact: Vec<bool> = whole.iter().map(|id| durians.contains(id)).collect();
     assert!(exact[..durians.len()].iter().all(|d| *d), "{engine_name}: accented matches first: {exact:?}");
+    // The same typed with decomposed marks, or with the last word still being typed: the words
+    // typed in full keep the rule.
+    for q in ["sa\u{302}\u{300}u rie\u{302}ng", "sầu riê"] {
+        let found = walk(&service, q, 20).await;
+        assert_eq!(found.len(), 48, "{engine_name}: {q:?}");
+        assert!(found[..durians.len()].iter().all(|id| durians.contains(id)), "{engine_name}: {q:?} puts the durians first: {found:?}");
+    }
     // Unaccented, the durians' syllables side by side in order still win within each page.
     let plain = walk(&service, "sau rieng", 20).await;
     assert_eq!(plain.len(), 48, "{engine_name}");
