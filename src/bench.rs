@@ -13,7 +13,8 @@ use nongsan_domain::reference::reference;
 use nongsan_search::embedded::EmbeddedEngine;
 use nongsan_search::meili::MeiliEngine;
 use nongsan_search::{Catalogue, CatalogueQuery, Engine, SearchService};
-use nongsan_store::{Filters, NewListing, NewUser, Profile, SortOrder, Store};
+use nongsan_store::{NewListing, NewUser, Profile, Store};
+use nongsan_web::params::CatalogueParams;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -265,25 +266,16 @@ async fn qps(base: &str, seconds: u64) -> anyhow::Result<f64> {
     Ok(total as f64 / seconds as f64)
 }
 
-/// A query of the mix as the catalogue receives it.
-fn catalogue_query(q: &str) -> CatalogueQuery {
-    let params: Vec<(String, String)> = url_pairs(q);
-    let get = |k: &str| params.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
-    let filters = Filters {
-        crop: get("crop"),
-        commune: get("commune"),
-        certification: get("certification"),
-        min_price: get("min_price").and_then(|v| v.parse().ok()),
-        max_price: get("max_price").and_then(|v| v.parse().ok()),
-        in_season: get("in_season").is_some(),
-        ..Filters::default()
-    };
-    let sort = match get("sort").as_deref() {
-        Some("price_asc") => SortOrder::PriceAsc,
-        Some("newest") => SortOrder::Newest,
-        _ => SortOrder::Relevance,
-    };
-    CatalogueQuery { text: get("q").unwrap_or_default(), filters, sort, page: 1, per_page: 20 }
+/// The queries of the mix as the catalogue's handler reads them.
+fn catalogue_queries() -> anyhow::Result<Vec<CatalogueQuery>> {
+    QUERIES
+        .iter()
+        .map(|q| {
+            let uri: axum::http::Uri = format!("/?{q}").parse()?;
+            let axum::extract::Query(params) = axum::extract::Query::<CatalogueParams>::try_from_uri(&uri)?;
+            params.to_query().map_err(|e| anyhow::anyhow!("{q}: {e:?}"))
+        })
+        .collect()
 }
 
 /// Where a query is answered in the in-process timings.
@@ -305,15 +297,15 @@ async fn engine_alone(service: &SearchService, query: &CatalogueQuery, today: ti
 /// Latencies of the mix answered in this process at `layer`, per query of the mix.
 async fn in_process(service: &SearchService, layer: Layer, rounds: usize) -> anyhow::Result<Vec<Vec<f64>>> {
     let today = nongsan_domain::local_date(nongsan_store::now());
+    let queries = catalogue_queries()?;
     let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
     for _ in 0..rounds {
-        for (i, q) in QUERIES.iter().enumerate() {
-            let query = catalogue_query(q);
+        for (i, query) in queries.iter().enumerate() {
             let started = Instant::now();
             match layer {
-                Layer::Engine => engine_alone(service, &query, today).await?,
+                Layer::Engine => engine_alone(service, query, today).await?,
                 Layer::Service => {
-                    service.search(&query, today).await?;
+                    service.search(query, today).await?;
                 }
             }
             per_query[i].push(started.elapsed().as_secs_f64() * 1000.0);
@@ -326,44 +318,21 @@ async fn in_process(service: &SearchService, layer: Layer, rounds: usize) -> any
 /// after round; both lists sorted.
 async fn interleaved(client: &reqwest::Client, base: &str, service: &SearchService, rounds: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let today = nongsan_domain::local_date(nongsan_store::now());
+    let queries = catalogue_queries()?;
     let (mut through, mut straight) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
-        for q in QUERIES {
+        for (q, query) in QUERIES.iter().zip(&queries) {
             let started = Instant::now();
             client.get(format!("{base}/api/v1/catalogue?{q}")).send().await?.bytes().await?;
             through.push(started.elapsed().as_secs_f64() * 1000.0);
-            let query = catalogue_query(q);
             let started = Instant::now();
-            engine_alone(service, &query, today).await?;
+            engine_alone(service, query, today).await?;
             straight.push(started.elapsed().as_secs_f64() * 1000.0);
         }
     }
     through.sort_by(f64::total_cmp);
     straight.sort_by(f64::total_cmp);
     Ok((through, straight))
-}
-
-fn url_pairs(q: &str) -> Vec<(String, String)> {
-    q.split('&').filter(|p| !p.is_empty()).filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_owned(), decode(v))).collect()
-}
-
-fn decode(v: &str) -> String {
-    let bytes = v.replace('+', " ").into_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn print_latency(label: &str, ms: &[f64]) {

@@ -503,6 +503,10 @@ impl Engine for EmbeddedEngine {
         Box::pin(async move { self.all_hashes() })
     }
 
+    fn is_empty(&self) -> BoxFuture<'_, Result<bool, SearchError>> {
+        Box::pin(async move { Ok(self.live().reader.searcher().num_docs() == 0) })
+    }
+
     fn follow(&self) -> Result<bool, SearchError> {
         EmbeddedEngine::follow(self)
     }

@@ -113,23 +113,14 @@ pub struct EngineQuery {
 }
 
 impl EngineQuery {
-    /// The [`doc::accent_key`] of each word typed with its marks and searched as typed, when
-    /// the order is relevance: every engine puts the listings holding all of them first, then
-    /// the rest. A word still being typed that is not yet a word of the catalogue ("riê"), or a
-    /// typo corrected into another word, has no accents to match: it is left out, so it does
-    /// not take the rule away from the other words.
+    /// The [`doc::accent_key`] of each word typed with its marks ([`understand::QueryWord::accented`]),
+    /// when the order is relevance: every engine puts the listings holding all of them first,
+    /// then the rest.
     pub fn exact_accents(&self) -> Vec<String> {
         if self.sort != SortOrder::Relevance {
             return Vec::new();
         }
-        let mut keys: Vec<String> = self
-            .understood
-            .words
-            .iter()
-            .filter(|w| !w.prefix || w.expansions.contains(&w.term))
-            .filter_map(|w| w.accented.as_deref().filter(|a| nongsan_domain::text::fold(a) == w.term))
-            .map(doc::accent_key)
-            .collect();
+        let mut keys: Vec<String> = self.understood.words.iter().filter_map(|w| w.accented.as_deref()).map(doc::accent_key).collect();
         keys.sort_unstable();
         keys.dedup();
         keys
@@ -180,6 +171,9 @@ pub trait Engine: Send + Sync {
 
     /// Every indexed id with its document hash: what the reconcile job compares.
     fn hashes(&self) -> BoxFuture<'_, Result<HashMap<i64, u64>, SearchError>>;
+
+    /// Whether the live index holds no document.
+    fn is_empty(&self) -> BoxFuture<'_, Result<bool, SearchError>>;
 
     /// Prepares the engine (creates the index, applies settings); idempotent.
     fn ready(&self) -> BoxFuture<'_, Result<(), SearchError>> {

@@ -470,6 +470,14 @@ impl Engine for MeiliEngine {
         Box::pin(self.all_hashes())
     }
 
+    fn is_empty(&self) -> BoxFuture<'_, Result<bool, SearchError>> {
+        Box::pin(async move {
+            self.ensure_ready().await?;
+            let stats = self.client.index(&self.uid).get_stats().await.map_err(err);
+            Ok(self.forget_ready(stats)?.number_of_documents == 0)
+        })
+    }
+
     fn ready(&self) -> BoxFuture<'_, Result<(), SearchError>> {
         Box::pin(self.ensure_ready())
     }

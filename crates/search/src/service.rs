@@ -78,7 +78,7 @@ impl SearchService {
     pub async fn start(&self) -> Result<(), SearchError> {
         self.load_vocabulary().await?;
         self.engine.ready().await?;
-        if self.engine.hashes().await?.is_empty() && !self.store.public_listings_after(0, 1).await?.is_empty() {
+        if self.engine.is_empty().await? && !self.store.public_listings_after(0, 1).await?.is_empty() {
             // A new or discarded index: fill it from the database.
             self.rebuild().await?;
         }
@@ -93,8 +93,8 @@ impl SearchService {
     /// Rebuilds the vocabulary from the database's public listings, a page at a time.
     pub async fn load_vocabulary(&self) -> Result<usize, SearchError> {
         let mut vocab = Vocabulary::default();
-        let mut after = 0;
-        while let Some(page) = self.page_after(&mut after).await? {
+        let mut pages = Pages::new(&self.store);
+        while let Some(page) = pages.next().await? {
             for listing in &page {
                 vocab.add_text(&folded_text(listing));
             }
@@ -102,14 +102,6 @@ impl SearchService {
         let n = vocab.len();
         self.set_vocabulary(vocab);
         Ok(n)
-    }
-
-    /// The next page of public listings after `after` (which moves on), `None` past the last.
-    async fn page_after(&self, after: &mut i64) -> Result<Option<Vec<Listing>>, SearchError> {
-        let page = self.store.public_listings_after(*after, PAGE).await?;
-        let Some(last) = page.last() else { return Ok(None) };
-        *after = last.id;
-        Ok(Some(page))
     }
 
     fn set_vocabulary(&self, vocab: Vocabulary) {
@@ -159,16 +151,8 @@ impl SearchService {
         let mut vocab = Vocabulary::default();
         let mut chunk: Vec<SearchDoc> = Vec::new();
         let mut n = 0;
-        // The next page is read from the database while this one is turned into documents.
-        let fetch = |after: i64| {
-            let store = self.store.clone();
-            AbortOnDrop(tokio::spawn(async move { store.public_listings_after(after, PAGE).await }))
-        };
-        let mut next = fetch(0);
-        loop {
-            let page = (&mut next.0).await.map_err(SearchError::engine)??;
-            let Some(last) = page.last() else { break };
-            next = fetch(last.id);
+        let mut pages = Pages::new(&self.store);
+        while let Some(page) = pages.next().await? {
             for listing in &page {
                 let doc = SearchDoc::from_listing(listing, today);
                 vocab.add_text(&doc.folded);
@@ -198,8 +182,8 @@ impl SearchService {
         let mut report = Reconciled::default();
         let mut vocab = Vocabulary::default();
         // A page at a time: the catalogue is never held in memory whole.
-        let mut after = 0;
-        while let Some(page) = self.page_after(&mut after).await? {
+        let mut pages = Pages::new(&self.store);
+        while let Some(page) = pages.next().await? {
             let mut repair = Vec::new();
             for listing in &page {
                 let doc = SearchDoc::from_listing(listing, today);
@@ -321,13 +305,41 @@ impl SearchService {
     }
 }
 
-/// A spawned task that is aborted when dropped: a rebuild that fails or is cancelled leaves no
-/// read running behind it.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+/// The public catalogue a page at a time, in id order. The next page is read from the database
+/// while the caller works on this one; a walk dropped early (failed, cancelled) stops reading.
+struct Pages {
+    store: Store,
+    next: Option<tokio::task::JoinHandle<Result<Vec<Listing>, nongsan_store::StoreError>>>,
+}
 
-impl<T> Drop for AbortOnDrop<T> {
+impl Pages {
+    fn new(store: &Store) -> Pages {
+        let mut pages = Pages { store: store.clone(), next: None };
+        pages.read_after(0);
+        pages
+    }
+
+    fn read_after(&mut self, after: i64) {
+        let store = self.store.clone();
+        self.next = Some(tokio::spawn(async move { store.public_listings_after(after, PAGE).await }));
+    }
+
+    /// The next page, `None` past the last.
+    async fn next(&mut self) -> Result<Option<Vec<Listing>>, SearchError> {
+        let Some(reading) = self.next.as_mut() else { return Ok(None) };
+        let page = reading.await.map_err(SearchError::engine)??;
+        self.next = None;
+        let Some(last) = page.last() else { return Ok(None) };
+        self.read_after(last.id);
+        Ok(Some(page))
+    }
+}
+
+impl Drop for Pages {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(reading) = &self.next {
+            reading.abort();
+        }
     }
 }
 

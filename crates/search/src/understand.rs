@@ -21,7 +21,9 @@ pub const MAX_EXPANSIONS: usize = 40;
 pub struct QueryWord {
     /// The folded word to match.
     pub term: String,
-    /// The word as typed, lower case, when it carried Vietnamese marks.
+    /// The word as typed, lower case, when it carried Vietnamese marks and is searched as
+    /// typed: not corrected into another word, and not a prefix that is no word of the
+    /// catalogue yet ("riê"). Such a word has no accents a listing could hold.
     pub accented: Option<String>,
     /// Match as a prefix (the buyer is still typing it).
     pub prefix: bool,
@@ -110,6 +112,7 @@ pub fn understand(text: &str, vocab: &Vocabulary) -> Understood {
         if let Some(term) = resolved {
             let prefix = last && !vocab.with_prefix(&term, 2).iter().all(|t| *t == term);
             let expansions = if prefix { vocab.with_prefix(&term, MAX_EXPANSIONS) } else { Vec::new() };
+            let accented = accented.filter(|_| term == folded && (!prefix || expansions.contains(&term)));
             words.push(QueryWord { term, accented, prefix, expansions });
         }
     }
